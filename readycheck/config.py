@@ -1,0 +1,174 @@
+"""Load readycheck.yaml (or [tool.readycheck] in pyproject.toml), validate it, merge the command line.
+
+The result is one immutable Policy that every later stage reads.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+from readycheck.errors import ConfigError
+from readycheck.model import Severity
+
+__all__ = ["Policy", "RetryPolicy", "load_policy", "config_schema", "CONFIG_FILENAMES", "schema_path"]
+
+CONFIG_FILENAMES = ("readycheck.yaml", "readycheck.yml", ".readycheck.yaml", ".readycheck.yml")
+FAIL_ON = ("no-go", "warn", "never")
+
+
+def schema_path(name: str) -> Path:
+    return Path(__file__).parent / "schemas" / f"{name}.schema.json"
+
+
+def config_schema() -> dict[str, Any]:
+    with open(schema_path("config"), encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """The checklist's retry numbers: ~1 s initial delay, 60 s max delay, 3-5 attempts, jitter."""
+
+    initial_delay_min: float = 0.5
+    initial_delay_max: float = 2.0
+    max_delay_max: float = 60.0
+    attempts_min: int = 3
+    attempts_max: int = 5
+    require_jitter: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    root: Path
+    config_path: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "no-go"
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = 2_000_000
+    check_timeout: float = 30.0
+    checks_dirs: tuple[Path, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=lambda: MappingProxyType({}))
+    blocking: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    retries: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def _find_config(root: Path) -> tuple[Path | None, dict[str, Any]]:
+    for name in CONFIG_FILENAMES:
+        candidate = root / name
+        if candidate.is_file():
+            return candidate, _read_yaml(candidate)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            with open(pyproject, "rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError):
+            return None, {}  # a project's broken pyproject is not our configuration error
+        section = data.get("tool", {}).get("readycheck")
+        if isinstance(section, dict):
+            return pyproject, {k.replace("-", "_"): v for k, v in section.items()}
+    return None, {}
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{path}:{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
+    return data
+
+
+def validate_config(data: Mapping[str, Any], source: str) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(config_schema())
+    errors = sorted(validator.iter_errors(dict(data)), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    err = errors[0]
+    key = ".".join(str(p) for p in err.absolute_path)
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        import difflib
+
+        unknown = extra[0] if extra else "?"
+        where = f"{key}.{unknown}" if key else unknown
+        hint = difflib.get_close_matches(unknown, allowed, n=1)
+        more = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
+        raise ConfigError(f"{source}: unknown key '{where}'{more}")
+    raise ConfigError(f"{source}: '{key or '(top level)'}': {err.message}")
+
+
+def load_policy(
+    root: Path,
+    *,
+    config_file: Path | None = None,
+    select: Sequence[str] | None = None,
+    extend_select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    fail_on: str | None = None,
+) -> Policy:
+    """Read the target's configuration and merge command-line values over it."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: no such configuration file")
+        if config_file.suffix == ".toml":
+            raise ConfigError(f"{config_file}: pass readycheck.yaml, or let readycheck read [tool.readycheck] itself")
+        path: Path | None = config_file
+        data = _read_yaml(config_file)
+    else:
+        path, data = _find_config(root)
+    source = str(path) if path else "configuration"
+    validate_config(data, source)
+    base = path.parent if path else root
+
+    retry_data = dict(data.get("policy", {}).get("retries", {}))
+    retries = RetryPolicy(**retry_data)
+    if retries.attempts_min > retries.attempts_max:
+        raise ConfigError(f"{source}: 'policy.retries': attempts_min is larger than attempts_max")
+    if retries.initial_delay_min > retries.initial_delay_max:
+        raise ConfigError(f"{source}: 'policy.retries': initial_delay_min is larger than initial_delay_max")
+
+    file_select = data.get("select")
+    return Policy(
+        root=root,
+        config_path=path,
+        select=tuple(select) if select else (tuple(file_select) if file_select is not None else None),
+        extend_select=tuple(data.get("extend_select", ())) + tuple(extend_select),
+        ignore=tuple(data.get("ignore", ())) + tuple(ignore),
+        fail_on=fail_on or data.get("fail_on", "no-go"),
+        exclude=tuple(data.get("exclude", ())),
+        max_file_size=int(data.get("max_file_size", 2_000_000)),
+        check_timeout=float(data.get("check_timeout", 30.0)),
+        checks_dirs=tuple((base / d).resolve() for d in data.get("checks_dirs", ())),
+        severity=MappingProxyType({k: Severity(v) for k, v in data.get("severity", {}).items()}),
+        blocking=MappingProxyType(dict(data.get("blocking", {}))),
+        params=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in data.get("params", {}).items()}),
+        retries=retries,
+    )
