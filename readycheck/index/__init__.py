@@ -1,0 +1,254 @@
+"""The repository index: one walk of the target, the files checks may read, and git facts.
+
+Only this package touches the filesystem. Checks ask it for files by kind or glob and read their
+cached views; nothing is read or parsed twice in an audit.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import pathspec
+
+from readycheck.index.files import SourceFile, _decode, classify
+from readycheck.model import Skipped
+
+__all__ = ["RepoIndex", "SourceFile", "GitFacts", "build_index", "DEFAULT_SKIP_DIRS", "classify"]
+
+DEFAULT_SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", ".env.d", "__pycache__",
+        "dist", "build", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache",
+        "site-packages", "vendor", "third_party", ".terraform", ".next", ".nuxt", "coverage",
+        ".idea", ".vscode", ".eggs", "bower_components", ".gradle", "target", ".readycheck-cache",
+    }
+)
+_BINARY_EXT = frozenset(
+    ".png .jpg .jpeg .gif .bmp .ico .webp .tiff .pdf .zip .gz .tgz .bz2 .xz .7z .tar .jar .war .whl .egg "
+    ".so .dylib .dll .exe .bin .o .a .class .pyc .pyo .woff .woff2 .ttf .otf .eot .mp3 .mp4 .mov .avi "
+    ".wav .flac .ogg .sqlite .db .parquet .pkl .pickle .npy .npz .onnx .pt .pth .safetensors .h5".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GitFacts:
+    commit: str | None
+    branch: str | None
+    dirty: bool
+    tags: tuple[str, ...]
+    root: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commit": self.commit, "branch": self.branch, "dirty": self.dirty}
+
+
+@dataclass
+class RepoIndex:
+    root: Path
+    files: tuple[SourceFile, ...]
+    skipped: tuple[Skipped, ...] = ()
+    is_git: bool = False
+    _by_path: dict[str, SourceFile] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_path = {f.path: f for f in self.files}
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Derived, project-wide facts (computed once per audit, shared by every check)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def get(self, path: str) -> SourceFile | None:
+        return self._by_path.get(path)
+
+    def by_kind(self, *kinds: str) -> list[SourceFile]:
+        return [f for f in self.files if f.kind in kinds]
+
+    def glob(self, patterns: Iterable[str]) -> list[SourceFile]:
+        """Files matching gitignore-style patterns (`**/*.md`, `docs/`, `RUNBOOK*`)."""
+        spec = pathspec.GitIgnoreSpec.from_lines(list(patterns))
+        return [f for f in self.files if spec.match_file(f.path)]
+
+    @cached_property
+    def git(self) -> GitFacts | None:
+        if not self.is_git:
+            return None
+        return _git_facts(self.root)
+
+    def parse_problems(self) -> list[Skipped]:
+        """Files that were read but could not be parsed, for the report."""
+        out = []
+        for f in self.files:
+            for err in getattr(f, "parse_errors", []):
+                out.append(Skipped(f.path, err))
+        return out
+
+
+def _git_facts(root: Path) -> GitFacts | None:
+    try:
+        import git  # gitpython, imported only when a git fact is needed
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        try:
+            commit = repo.head.commit.hexsha
+        except ValueError:  # no commits yet
+            commit = None
+        try:
+            branch = None if repo.head.is_detached else repo.active_branch.name
+        except TypeError:
+            branch = None
+        dirty = repo.is_dirty(untracked_files=True)
+        tags = tuple(sorted(t.name for t in repo.tags))
+        return GitFacts(commit, branch, dirty, tags, str(repo.working_tree_dir))
+    except Exception:  # a corrupt or unusual repository only costs us its facts
+        return None
+
+
+def _git_listing(root: Path) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files, relative to root; None when not a work tree."""
+    probe = root
+    while True:
+        if (probe / ".git").exists():
+            break
+        if probe.parent == probe:
+            return None
+        probe = probe.parent
+    try:
+        import git
+
+        out = git.Git(str(root)).ls_files("-z", "--cached", "--others", "--exclude-standard")
+    except Exception:
+        return None
+    names = sorted({n for n in out.split("\0") if n})
+    return names
+
+
+def _skip_dir(name: str, extra: frozenset[str]) -> bool:
+    return name in DEFAULT_SKIP_DIRS or name in extra or name.endswith(".egg-info")
+
+
+def build_index(
+    root: Path,
+    *,
+    exclude: Sequence[str] = (),
+    max_file_size: int = 2_000_000,
+    use_git: bool = True,
+) -> RepoIndex:
+    """Walk `root` once. Never follows a symlink out of the root; never fails on one bad file."""
+    root = root.resolve()
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    skipped: list[Skipped] = []
+    files: list[SourceFile] = []
+    listing = _git_listing(root) if use_git else None
+    is_git = listing is not None
+    if listing is None:
+        listing = list(_walk(root, skipped))
+
+    seen_real: set[str] = set()
+    entries: list[tuple[str, os.stat_result]] = []
+    for rel in listing:
+        parts = rel.split("/")
+        if any(_skip_dir(p, frozenset()) for p in parts[:-1]):
+            continue
+        if exclude_spec is not None and exclude_spec.match_file(rel):
+            continue
+        try:
+            entries.append((rel, os.lstat(root / rel)))
+        except OSError:
+            continue  # listed by git but deleted in the work tree
+    # Regular files first, links last: a link to a file inside the root is read once, at its real path.
+    entries.sort(key=lambda e: stat.S_ISLNK(e[1].st_mode))
+    for rel, st in entries:
+        full = root / rel
+        real = str(full)
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                resolved = full.resolve(strict=True)
+            except (OSError, RuntimeError):
+                skipped.append(Skipped(rel, "broken or looping symlink"))
+                continue
+            if resolved != root and root not in resolved.parents:
+                skipped.append(Skipped(rel, "symlink pointing outside the target"))
+                continue
+            try:
+                st = os.stat(resolved)
+            except OSError:
+                skipped.append(Skipped(rel, "unreadable"))
+                continue
+            real = str(resolved)
+        if not stat.S_ISREG(st.st_mode):
+            if not stat.S_ISDIR(st.st_mode):
+                skipped.append(Skipped(rel, "not a regular file"))
+            continue
+        if real in seen_real:
+            continue
+        seen_real.add(real)
+        if os.path.splitext(rel.lower())[1] in _BINARY_EXT:
+            skipped.append(Skipped(rel, "binary"))
+            continue
+        if st.st_size > max_file_size:
+            skipped.append(Skipped(rel, f"larger than {max_file_size} bytes"))
+            continue
+        try:
+            with open(real, "rb") as fh:
+                data = fh.read(st.st_size + 1)
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"unreadable ({exc.strerror or type(exc).__name__})"))
+            continue
+        if b"\0" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            skipped.append(Skipped(rel, "binary"))
+            continue
+        files.append(SourceFile(rel, real, len(data), classify(rel), _decode(data)))
+    files.sort(key=lambda f: f.path)
+    skipped.sort(key=lambda s: s.path)
+    return RepoIndex(root, tuple(files), tuple(skipped), is_git)
+
+
+def _walk(root: Path, skipped: list[Skipped]) -> Iterable[str]:
+    """Files under root outside git: .gitignore files honoured at every level."""
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir
+        if ".gitignore" in filenames:
+            try:
+                with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8", errors="replace") as fh:
+                    specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())))
+            except OSError:
+                pass
+
+        def ignored(rel: str, is_dir: bool) -> bool:
+            for base, spec in specs:
+                if base and not rel.startswith(base + "/"):
+                    continue
+                sub = rel[len(base) + 1 :] if base else rel
+                if spec.match_file(sub + ("/" if is_dir else "")):
+                    return True
+            return False
+
+        keep = []
+        for d in sorted(dirnames):
+            rel = f"{rel_dir}/{d}" if rel_dir else d
+            if _skip_dir(d, frozenset()) or ignored(rel, True):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                skipped.append(Skipped(rel, "symlinked folder not followed"))
+                continue
+            if not os.access(os.path.join(dirpath, d), os.R_OK | os.X_OK):
+                skipped.append(Skipped(rel, "unreadable folder"))
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if not ignored(rel, False):
+                yield rel

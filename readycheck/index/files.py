@@ -1,0 +1,163 @@
+"""One file of the target, with lazily parsed, cached views. Reading and parsing happen at most once."""
+
+from __future__ import annotations
+
+import codecs
+import os
+from functools import cached_property
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from readycheck.parsers.markdown import Heading, parse_headings
+from readycheck.parsers.structured import ParseError, StructuredDoc, load_json_doc, load_toml_doc, load_yaml_docs
+
+if TYPE_CHECKING:
+    from readycheck.parsers.js_facts import JsFacts
+    from readycheck.parsers.python_facts import PythonFacts
+    from readycheck.parsers.terraform import TfFile
+
+__all__ = ["SourceFile", "classify"]
+
+_EXT_KIND = {
+    ".py": "python", ".pyi": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript", ".cts": "typescript",
+    ".yaml": "yaml", ".yml": "yaml",
+    ".json": "json", ".jsonc": "json",
+    ".toml": "toml",
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".rst": "text", ".txt": "text",
+    ".tf": "terraform", ".tfvars": "terraform", ".hcl": "terraform",
+    ".sh": "shell", ".bash": "shell", ".zsh": "shell",
+    ".ipynb": "notebook",
+    ".ini": "ini", ".cfg": "ini", ".conf": "ini",
+}
+_NAME_KIND = {
+    "dockerfile": "dockerfile", "containerfile": "dockerfile",
+    "makefile": "makefile", "procfile": "text", "codeowners": "text",
+}
+
+
+def classify(rel: str) -> str:
+    name = PurePosixPath(rel).name
+    lower = name.lower()
+    if lower in _NAME_KIND:
+        return _NAME_KIND[lower]
+    if lower.startswith("dockerfile") or lower.endswith(".dockerfile"):
+        return "dockerfile"
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return "env"
+    return _EXT_KIND.get(os.path.splitext(lower)[1], "other")
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+class SourceFile:
+    """A text file the index kept. Views are computed on first use and cached on the object."""
+
+    __slots__ = ("path", "abspath", "size", "kind", "_text", "__dict__")
+
+    def __init__(self, path: str, abspath: str, size: int, kind: str | None = None, text: str | None = None) -> None:
+        self.path = path  # relative to the target, forward slashes
+        self.abspath = abspath
+        self.size = size
+        self.kind = kind or classify(path)
+        self._text = text
+        self.parse_errors: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, kind={self.kind!r})"
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            try:
+                with open(self.abspath, "rb") as fh:
+                    data = fh.read(self.size + 1)
+            except OSError as exc:
+                self.parse_errors.append(f"unreadable: {exc.strerror or exc}")
+                data = b""
+            self._text = _decode(data)
+        return self._text
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def line(self, number: int | None) -> str:
+        if number is None or number < 1 or number > len(self.lines):
+            return ""
+        return self.lines[number - 1]
+
+    def snippet(self, number: int | None, width: int = 160) -> str:
+        s = self.line(number).strip()
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    # --- code ----------------------------------------------------------------------------------
+    @cached_property
+    def python(self) -> PythonFacts | None:
+        if self.kind != "python":
+            return None
+        from readycheck.parsers.python_facts import parse_python
+
+        facts = parse_python(self.text, self.path)
+        if facts.error:
+            self.parse_errors.append(facts.error)
+        return facts
+
+    @cached_property
+    def js(self) -> JsFacts | None:
+        if self.kind not in ("javascript", "typescript"):
+            return None
+        from readycheck.parsers.js_facts import parse_js
+
+        facts = parse_js(self.text, self.path)
+        if facts.error:
+            self.parse_errors.append(facts.error)
+        return facts
+
+    @cached_property
+    def terraform(self) -> TfFile | None:
+        if self.kind != "terraform" or self.path.endswith(".tfvars"):
+            return None
+        from readycheck.parsers.terraform import parse_terraform
+
+        tf = parse_terraform(self.text)
+        if tf.error:
+            self.parse_errors.append(tf.error)
+        return tf
+
+    # --- data ----------------------------------------------------------------------------------
+    @cached_property
+    def documents(self) -> list[StructuredDoc]:
+        """Parsed YAML (every document), JSON or TOML; empty when the file is not data or is invalid."""
+        try:
+            if self.kind == "yaml":
+                return load_yaml_docs(self.text)
+            if self.kind == "json":
+                return [load_json_doc(self.text)]
+            if self.kind == "toml":
+                return [load_toml_doc(self.text)]
+            if self.kind == "notebook":
+                return [load_json_doc(self.text)]
+        except ParseError as exc:
+            self.parse_errors.append(str(exc))
+        return []
+
+    @cached_property
+    def headings(self) -> list[Heading]:
+        if self.kind not in ("markdown", "text"):
+            return []
+        return parse_headings(self.text)
+
+    def data(self) -> list[Any]:
+        return [d.data for d in self.documents]

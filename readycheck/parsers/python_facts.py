@@ -1,0 +1,549 @@
+"""Facts about one Python module, read from its AST: imports with aliases, call sites with keyword
+arguments and literal values, decorators, try/except context, and names bound to client objects.
+
+Names are resolved within the module, flow-insensitively, the way a reviewer reads it:
+
+    from openai import OpenAI as C       # C      -> "openai.OpenAI"
+    client = C(max_retries=0)            # client -> "openai.OpenAI()"
+    client.chat.completions.create(...)  # call   -> "openai.OpenAI().chat.completions.create"
+
+A module-level function whose every return is one resolvable call counts as a wrapper:
+`def make_client(): return OpenAI()` makes `make_client()` resolve to `openai.OpenAI()`.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+__all__ = ["Unknown", "CallValue", "Combination", "Guard", "RetryLoop", "qualname_matches", "ImportFact", "CallFact", "FunctionFact", "PythonFacts", "parse_python", "UNKNOWN"]
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that is not a literal; `source` is its code, shortened."""
+
+    source: str
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<{self.source}>"
+
+
+UNKNOWN = Unknown("?")
+
+
+@dataclass(frozen=True, slots=True)
+class CallValue:
+    """A call used as a value, e.g. `stop=stop_after_attempt(4)`: its resolved name and arguments."""
+
+    qualname: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    source: str
+
+    def kw(self, name: str, default: Any = None) -> Any:
+        return self.kwargs.get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    """Values joined by an operator, e.g. `wait_exponential(...) + wait_random(0, 1)`."""
+
+    op: str
+    items: tuple[Any, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """An `if` whose test compares names and whose body stops (raise, return, break)."""
+
+    line: int
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryLoop:
+    """A hand-written retry loop: a loop whose body catches an exception and sleeps."""
+
+    line: int
+    end_line: int
+    attempts: int | None  # from `range(N)` when literal
+    sleep_source: str
+    jitter: bool  # the loop draws a random number
+    backoff: bool  # the sleep grows (`**`, `*=`, `<<`)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFact:
+    module: str  # "openai" for both `import openai` and `from openai import OpenAI`
+    name: str | None  # "OpenAI" for `from openai import OpenAI`, None for `import openai`
+    alias: str  # the local name bound
+    line: int
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.name}" if self.name else self.module
+
+
+@dataclass(frozen=True, slots=True)
+class CallFact:
+    func: str  # as written, dotted: "client.chat.completions.create"
+    qualname: str  # resolved: "openai.OpenAI().chat.completions.create"
+    line: int
+    end_line: int
+    col: int
+    args: tuple[Any, ...]  # literal values, or Unknown
+    kwargs: dict[str, Any]  # keyword -> literal value, or Unknown
+    has_star_kwargs: bool
+    function: str | None  # enclosing function's name
+    in_try: bool  # inside the body of a try that has handlers
+    in_except: bool  # inside an except handler
+    in_loop: bool
+    is_decorator: bool = False
+    decorates: str | None = None
+
+    def kw(self, name: str, default: Any = None) -> Any:
+        return self.kwargs.get(name, default)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFact:
+    name: str
+    line: int
+    end_line: int
+    decorators: tuple[str, ...]  # resolved qualnames ("tenacity.retry")
+    is_async: bool
+
+
+@dataclass(slots=True)
+class PythonFacts:
+    imports: list[ImportFact] = field(default_factory=list)
+    calls: list[CallFact] = field(default_factory=list)
+    functions: list[FunctionFact] = field(default_factory=list)
+    bindings: dict[str, str] = field(default_factory=dict)  # local name -> resolved expression
+    while_true_lines: list[tuple[int, int, bool]] = field(default_factory=list)  # (line, end, has_break)
+    guards: list[Guard] = field(default_factory=list)
+    retry_loops: list[RetryLoop] = field(default_factory=list)
+    calls_by_function: dict[str, set[str]] = field(default_factory=dict)  # function -> simple names it calls
+    assignments: list[tuple[str, Any, int]] = field(default_factory=list)  # (target as written, literal value, line)
+    wrappers: dict[str, str] = field(default_factory=dict)  # module-level function -> what every return resolves to
+    error: str | None = None
+
+    def imported_modules(self) -> set[str]:
+        return {i.module for i in self.imports}
+
+    def imports_any(self, prefixes: Iterable[str]) -> list[ImportFact]:
+        """Imports whose module or qualified name starts with one of the dotted prefixes."""
+        out = []
+        pre = tuple(prefixes)
+        for imp in self.imports:
+            q = imp.qualname
+            if any(q == p or q.startswith(p + ".") or imp.module == p or imp.module.startswith(p + ".") for p in pre):
+                out.append(imp)
+        return out
+
+    def calls_matching(self, patterns: Iterable[str]) -> list[CallFact]:
+        """Calls whose resolved qualname matches one of `patterns` (see `qualname_matches`)."""
+        pats = tuple(patterns)
+        return [c for c in self.calls if any(qualname_matches(c.qualname, p) for p in pats)]
+
+
+def qualname_matches(qualname: str, pattern: str) -> bool:
+    """`pattern` is a dotted name; `*` matches one segment, a trailing `.**` any rest.
+    Instance markers `()` are ignored, so "openai.OpenAI.chat.completions.create" matches
+    "openai.OpenAI().chat.completions.create"."""
+    q = qualname.replace("()", "").split(".")
+    p = pattern.replace("()", "").split(".")
+    if p and p[-1] == "**":
+        p = p[:-1]
+        if len(q) < len(p):
+            return False
+        q = q[: len(p)]
+    if len(q) != len(p):
+        return False
+    return all(pp == "*" or pp == qq for pp, qq in zip(p, q))
+
+
+def _short(node: ast.AST) -> str:
+    try:
+        src = ast.unparse(node)
+    except Exception:
+        return "?"
+    return src if len(src) <= 120 else src[:117] + "..."
+
+
+def _literal(node: ast.AST) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except Exception:
+        pass
+    # Common numeric expressions such as 2**10 or 60 * 5 count as literals when they fold.
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub, ast.Pow, ast.Div)):
+        left, right = _literal(node.left), _literal(node.right)
+        if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool):
+            try:
+                if isinstance(node.op, ast.Mult):
+                    return left * right
+                if isinstance(node.op, ast.Add):
+                    return left + right
+                if isinstance(node.op, ast.Sub):
+                    return left - right
+                if isinstance(node.op, ast.Div):
+                    return left / right
+                if isinstance(node.op, ast.Pow) and abs(right) < 64:
+                    return left**right
+            except Exception:
+                pass
+    return Unknown(_short(node))
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, facts: PythonFacts) -> None:
+        self.f = facts
+        self.aliases: dict[str, str] = {}
+        self.func_stack: list[str] = []
+        self.try_depth = 0
+        self.except_depth = 0
+        self.loop_depth = 0
+        self.wrappers: dict[str, str] = facts.wrappers
+        self.constants: dict[str, Any] = {}
+        self.exprs: dict[str, ast.expr | None] = {}  # names assigned exactly once -> their expression
+
+    # --- name resolution -------------------------------------------------------------------
+    def resolve(self, node: ast.AST, depth: int = 0) -> str:
+        if depth > 30:
+            return "?"
+        if isinstance(node, ast.Name):
+            if node.id in self.f.bindings:
+                return self.f.bindings[node.id]
+            return self.aliases.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value, depth + 1)
+            full = f"{base}.{node.attr}"
+            # `self.client = OpenAI()` binds "self.client"
+            if isinstance(node.value, ast.Name):
+                key = f"{node.value.id}.{node.attr}"
+                if key in self.f.bindings:
+                    return self.f.bindings[key]
+            return full
+        if isinstance(node, ast.Call):
+            inner = self.resolve(node.func, depth + 1)
+            if inner in self.wrappers:
+                return self.wrappers[inner]
+            return inner + "()"
+        if isinstance(node, ast.Subscript):
+            return self.resolve(node.value, depth + 1) + "[]"
+        if isinstance(node, ast.Await):
+            return self.resolve(node.value, depth + 1)
+        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+            # `client or make_client()`, `a if cond else b`: the operand that names something known
+            options = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+            resolved = [self.resolve(v, depth + 1) for v in options]
+            known = [r for r, v in zip(resolved, options) if r != "?" and r != self.written(v) and "." in r]
+            return known[0] if known else "?"
+        return "?"
+
+    def annotation(self, node: ast.AST | None) -> str | None:
+        """The class an annotation names (`OpenAI`, `Optional[OpenAI]`, `OpenAI | None`), resolved."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self.annotation(node.left) or self.annotation(node.right)
+        if isinstance(node, ast.Subscript) and self.written(node.value).split(".")[-1] in ("Optional", "Union"):
+            inner = node.slice
+            parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+            for part in parts:
+                found = self.annotation(part)
+                if found:
+                    return found
+            return None
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            resolved = self.resolve(node)
+            return resolved if "." in resolved and resolved != self.written(node) else None
+        return None
+
+    @staticmethod
+    def written(node: ast.AST) -> str:
+        parts: list[str] = []
+        cur = node
+        while isinstance(cur, ast.Attribute):
+            parts.append(cur.attr)
+            cur = cur.value
+        if isinstance(cur, ast.Name):
+            parts.append(cur.id)
+        elif isinstance(cur, ast.Call):
+            parts.append(_Collector.written(cur.func) + "()")
+        else:
+            parts.append("?")
+        return ".".join(reversed(parts))
+
+    # --- first pass: imports, bindings and wrappers (flow-insensitive) ------------------------
+    def prepass(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    local = a.asname or a.name.split(".")[0]
+                    self.aliases[local] = a.name if a.asname else a.name.split(".")[0]
+                    self.f.imports.append(ImportFact(a.name, None, local, node.lineno))
+            elif isinstance(node, ast.ImportFrom):
+                mod = "." * node.level + (node.module or "")
+                for a in node.names:
+                    if a.name == "*":
+                        continue
+                    local = a.asname or a.name
+                    self.aliases[local] = f"{mod}.{a.name}" if mod else a.name
+                    self.f.imports.append(ImportFact(mod, a.name, local, node.lineno))
+        # Bindings need aliases; wrappers need bindings. Two rounds settle chains like
+        # `C = OpenAI; client = C()`.
+        for round_ in range(2):
+            self.f.bindings.clear()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, (ast.Name, ast.Attribute)):
+                    cls = self.annotation(node.annotation)
+                    if cls:
+                        self.f.bindings.setdefault(self.written(node.target), cls + "()")
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    if isinstance(node.value, (ast.Call, ast.Name, ast.Attribute, ast.Await, ast.BoolOp, ast.IfExp)):
+                        value = self.resolve(node.value)
+                        if value != "?":
+                            for t in targets:
+                                key = self.written(t) if isinstance(t, (ast.Name, ast.Attribute)) else None
+                                if key and not key.startswith("?") and key != value:
+                                    self.f.bindings.setdefault(key, value)
+                    for t in targets:
+                        if isinstance(t, ast.Name) and round_ == 0:
+                            self.exprs[t.id] = node.value if t.id not in self.exprs else None
+                        if isinstance(t, (ast.Name, ast.Attribute)):
+                            lit = _literal(node.value)
+                            if not isinstance(lit, Unknown):
+                                name = self.written(t)
+                                if name not in self.constants:
+                                    self.constants[name] = lit
+                                    self.f.assignments.append((name, lit, node.lineno))
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for arg in node.args.args + node.args.kwonlyargs:
+                        cls = self.annotation(arg.annotation)
+                        if cls and arg.arg not in ("self", "cls"):
+                            self.f.bindings.setdefault(arg.arg, cls + "()")
+                elif isinstance(node, (ast.With, ast.AsyncWith)):
+                    for item in node.items:
+                        if isinstance(item.optional_vars, ast.Name):
+                            value = self.resolve(item.context_expr)
+                            if value != "?":
+                                self.f.bindings.setdefault(item.optional_vars.id, value)
+            for node in tree.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    returns = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+                    if returns and all(r.value is not None for r in returns):
+                        targets_ = {self.resolve(r.value) for r in returns if r.value is not None}
+                        if len(targets_) == 1:
+                            target = targets_.pop()
+                            if not target.startswith("?") and target.endswith("()"):
+                                self.wrappers[node.name] = target
+
+    # --- second pass: calls with context --------------------------------------------------------
+    def _literal(self, node: ast.AST, depth: int = 0) -> Any:
+        if isinstance(node, ast.Name) and node.id in self.constants:
+            return self.constants[node.id]
+        if isinstance(node, ast.Name) and depth < 4 and self.exprs.get(node.id) is not None:
+            value = self._literal(self.exprs[node.id], depth + 1)  # type: ignore[arg-type]
+            if not isinstance(value, Unknown):
+                return value
+        if depth < 6 and isinstance(node, ast.Call):
+            return CallValue(
+                self.resolve(node.func),
+                tuple(self._literal(a, depth + 1) for a in node.args),
+                {k.arg: self._literal(k.value, depth + 1) for k in node.keywords if k.arg},
+                _short(node),
+            )
+        if depth < 6 and isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.BitOr, ast.BitAnd)):
+            lit = _literal(node)
+            if not isinstance(lit, Unknown):
+                return lit
+            op = {ast.Add: "+", ast.BitOr: "|", ast.BitAnd: "&"}[type(node.op)]
+            return Combination(op, (self._literal(node.left, depth + 1), self._literal(node.right, depth + 1)), _short(node))
+        if depth < 6 and isinstance(node, ast.Dict) and not any(k is None for k in node.keys):
+            lit = _literal(node)
+            if not isinstance(lit, Unknown):
+                return lit
+            out: dict[Any, Any] = {}
+            for k, v in zip(node.keys, node.values):
+                if isinstance(k, ast.Constant):
+                    out[k.value] = self._literal(v, depth + 1)
+            return out
+        return _literal(node)
+
+    def _call_fact(self, node: ast.Call, decorates: str | None = None) -> CallFact:
+        kwargs: dict[str, Any] = {}
+        star = False
+        for kw in node.keywords:
+            if kw.arg is None:
+                star = True
+                if isinstance(kw.value, ast.Dict):  # **{"max_tokens": 10}
+                    for k, v in zip(kw.value.keys, kw.value.values):
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                            kwargs[k.value] = self._literal(v)
+            else:
+                kwargs[kw.arg] = self._literal(kw.value)
+        return CallFact(
+            func=self.written(node.func),
+            qualname=self.resolve(node.func),
+            line=node.lineno,
+            end_line=getattr(node, "end_lineno", None) or node.lineno,
+            col=node.col_offset,
+            args=tuple(self._literal(a) for a in node.args),
+            kwargs=kwargs,
+            has_star_kwargs=star,
+            function=self.func_stack[-1] if self.func_stack else None,
+            in_try=self.try_depth > 0,
+            in_except=self.except_depth > 0,
+            in_loop=self.loop_depth > 0,
+            is_decorator=decorates is not None,
+            decorates=decorates,
+        )
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        names = []
+        for dec in node.decorator_list:
+            if isinstance(dec, ast.Call):
+                names.append(self.resolve(dec.func))
+                self.f.calls.append(self._call_fact(dec, decorates=node.name))
+                for arg in list(dec.args) + [k.value for k in dec.keywords]:
+                    self.visit(arg)
+            else:
+                names.append(self.resolve(dec))
+        self.f.functions.append(
+            FunctionFact(
+                node.name,
+                node.lineno,
+                getattr(node, "end_lineno", None) or node.lineno,
+                tuple(names),
+                isinstance(node, ast.AsyncFunctionDef),
+            )
+        )
+        self.func_stack.append(node.name)
+        saved = (self.try_depth, self.except_depth, self.loop_depth)
+        self.try_depth = self.except_depth = self.loop_depth = 0
+        for stmt in node.body:
+            self.visit(stmt)
+        self.try_depth, self.except_depth, self.loop_depth = saved
+        self.func_stack.pop()
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        if node.handlers:
+            self.try_depth += 1
+            for stmt in node.body:
+                self.visit(stmt)
+            self.try_depth -= 1
+        else:
+            for stmt in node.body:
+                self.visit(stmt)
+        self.except_depth += 1
+        for h in node.handlers:
+            self.visit(h)
+        self.except_depth -= 1
+        for stmt in node.orelse + node.finalbody:
+            self.visit(stmt)
+
+    visit_TryStar = visit_Try
+
+    def visit_If(self, node: ast.If) -> None:
+        stops = any(isinstance(n, (ast.Raise, ast.Return, ast.Break)) for stmt in node.body for n in ast.walk(stmt))
+        compares = [n for n in ast.walk(node.test) if isinstance(n, ast.Compare)]
+        if stops and compares:
+            names: list[str] = []
+            for c in compares:
+                for n in ast.walk(c):
+                    if isinstance(n, ast.Name):
+                        names.append(n.id)
+                    elif isinstance(n, ast.Attribute):
+                        names.append(n.attr)
+                    elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+                        names.append(n.value)
+            self.f.guards.append(Guard(node.lineno, tuple(names)))
+        self.generic_visit(node)
+
+    def _retry_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
+        tries = [n for n in ast.walk(node) if isinstance(n, ast.Try) and n.handlers]
+        if not tries:
+            return
+        sleeps = [
+            n for n in ast.walk(node)
+            if isinstance(n, ast.Call) and self.resolve(n.func) in ("time.sleep", "asyncio.sleep", "anyio.sleep", "trio.sleep", "gevent.sleep")
+        ]
+        if not sleeps:
+            return
+        attempts = None
+        if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.iter, ast.Call) and self.resolve(node.iter.func) == "range":
+            bounds = [_literal(a) for a in node.iter.args]
+            if bounds and all(isinstance(b, int) for b in bounds):
+                attempts = bounds[0] if len(bounds) == 1 else bounds[1] - bounds[0]
+        source = _short(sleeps[0])
+        jitter = any(
+            isinstance(n, ast.Call) and self.resolve(n.func).split(".")[0] in ("random", "secrets", "numpy")
+            for n in ast.walk(node)
+        )
+        backoff = any(isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Pow, ast.LShift)) for n in ast.walk(node)) or any(
+            isinstance(n, ast.AugAssign) and isinstance(n.op, (ast.Mult, ast.LShift)) for n in ast.walk(node)
+        )
+        self.f.retry_loops.append(RetryLoop(node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno, attempts, source, jitter, backoff))
+
+    def _loop(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
+        self._retry_loop(node)
+        if isinstance(node, ast.While):
+            cond = _literal(node.test)
+            if cond is True or cond == 1:
+                has_break = any(isinstance(n, (ast.Break, ast.Return, ast.Raise)) for n in ast.walk(node))
+                self.f.while_true_lines.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno, has_break))
+        self.loop_depth += 1
+        self.generic_visit(node)
+        self.loop_depth -= 1
+
+    visit_For = _loop
+    visit_AsyncFor = _loop
+    visit_While = _loop
+
+    def visit_Call(self, node: ast.Call) -> None:
+        fact = self._call_fact(node)
+        self.f.calls.append(fact)
+        if self.func_stack:
+            self.f.calls_by_function.setdefault(self.func_stack[-1], set()).add(fact.func.split(".")[-1])
+        self.generic_visit(node)
+
+
+def parse_python(text: str, filename: str = "<file>") -> PythonFacts:
+    """Facts for one module; a module that does not parse gets empty facts and an `error`."""
+    facts = PythonFacts()
+    limit = sys.getrecursionlimit()
+    try:
+        tree = ast.parse(text, filename=filename, type_comments=False)
+        sys.setrecursionlimit(max(limit, 10_000))
+        collector = _Collector(facts)
+        collector.prepass(tree)
+        collector.visit(tree)
+    except SyntaxError as exc:
+        facts.error = f"syntax error at line {exc.lineno}: {exc.msg}"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        facts.error = f"cannot parse: {type(exc).__name__}"
+    finally:
+        sys.setrecursionlimit(limit)
+    facts.calls.sort(key=lambda c: (c.line, c.col))
+    return facts

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_projects"
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+        "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
+        "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd),
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def init_repo(path: Path, tags: tuple[str, ...] = ()) -> Path:
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    for tag in tags:
+        git(path, "tag", tag)
+    return path
+
+
+@pytest.fixture
+def sample_repo(tmp_path: Path):
+    """Copy a sample project to a temp dir and make it a git repository with release tags."""
+
+    def make(name: str, tags: tuple[str, ...] = ()) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(SAMPLES / name, dest)
+        return init_repo(dest, tags)
+
+    return make

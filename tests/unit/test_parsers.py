@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+
+from readycheck.parsers.markdown import parse_headings
+from readycheck.parsers.python_facts import CallValue, parse_python, qualname_matches
+from readycheck.parsers.structured import ParseError, load_json_doc, load_toml_doc, load_yaml_docs
+
+
+def test_python_aliases_bindings_and_wrappers() -> None:
+    facts = parse_python(
+        "from openai import OpenAI as C\n"
+        "import anthropic as ant\n"
+        "def make():\n"
+        "    return C(max_retries=0, timeout=30)\n"
+        "client = make()\n"
+        "backup = ant.Anthropic()\n"
+        "class Bot:\n"
+        "    def __init__(self):\n"
+        "        self.llm = C()\n"
+        "    def ask(self, q):\n"
+        "        return self.llm.chat.completions.create(model='m', messages=q, max_tokens=5)\n"
+        "client.chat.completions.create(model='m', messages=[], **{'max_tokens': 9})\n"
+        "backup.messages.create(model='c', max_tokens=100, messages=[])\n"
+    )
+    by_line = {c.line: c for c in facts.calls}
+    assert by_line[4].qualname == "openai.OpenAI" and by_line[4].kwargs == {"max_retries": 0, "timeout": 30}
+    assert by_line[11].qualname == "openai.OpenAI().chat.completions.create" and by_line[11].function == "ask"
+    assert by_line[12].qualname == "openai.OpenAI().chat.completions.create" and by_line[12].kwargs["max_tokens"] == 9
+    assert by_line[13].qualname == "anthropic.Anthropic().messages.create"
+    assert qualname_matches(by_line[13].qualname, "anthropic.Anthropic.messages.create")
+
+
+def test_python_decorators_loops_guards_and_nested_values() -> None:
+    facts = parse_python(
+        "import time, random\n"
+        "from tenacity import retry, stop_after_attempt as stop, wait_random_exponential\n"
+        "@retry(stop=stop(4), wait=wait_random_exponential(multiplier=1, max=60))\n"
+        "def f():\n"
+        "    pass\n"
+        "def g():\n"
+        "    for i in range(5):\n"
+        "        try:\n"
+        "            f()\n"
+        "        except OSError:\n"
+        "            time.sleep(2 ** i + random.random())\n"
+        "    if spent_usd >= MAX_SPEND_USD:\n"
+        "        raise RuntimeError('budget')\n"
+        "while True:\n"
+        "    f()\n"
+    )
+    dec = next(c for c in facts.calls if c.is_decorator)
+    assert dec.qualname == "tenacity.retry" and dec.decorates == "f"
+    stop_v = dec.kwargs["stop"]
+    assert isinstance(stop_v, CallValue) and stop_v.qualname == "tenacity.stop_after_attempt" and stop_v.args == (4,)
+    loop = facts.retry_loops[0]
+    assert (loop.attempts, loop.jitter, loop.backoff) == (5, True, True)
+    assert facts.guards[0].names == ("spent_usd", "MAX_SPEND_USD")
+    assert facts.while_true_lines == [(14, 15, False)]
+
+
+def test_python_syntax_error_is_recorded_not_raised() -> None:
+    facts = parse_python("def broken(:\n  pass\n")
+    assert facts.error and "syntax error" in facts.error and facts.calls == []
+    deep = parse_python("x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
+    assert deep.error is not None
+
+
+def test_yaml_lines_tags_and_bombs() -> None:
+    docs = load_yaml_docs(
+        "Resources:\n"
+        "  Budget:\n"
+        "    Type: AWS::Budgets::Budget\n"
+        "    Properties:\n"
+        "      Name: !Sub '${AWS::StackName}-llm'\n"
+        "---\n"
+        "kind: Deployment\n"
+    )
+    assert len(docs) == 2
+    assert docs[0].data["Resources"]["Budget"]["Properties"]["Name"] == "${AWS::StackName}-llm"
+    assert docs[0].line_of(("Resources", "Budget", "Type")) == 3
+    assert docs[1].data == {"kind": "Deployment"}
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    )
+    with pytest.raises(ParseError, match="nodes"):
+        load_yaml_docs(bomb)
+    with pytest.raises(ParseError, match="invalid YAML at line 2"):
+        load_yaml_docs("a: [1\nb: }\n")
+    # Python tags never construct objects: the value reads as plain data.
+    (doc,) = load_yaml_docs("a: !!python/object/apply:os.system ['touch pwned']\n")
+    assert doc.data == {"a": ["touch pwned"]}
+
+
+def test_json_and_toml_docs_have_lines() -> None:
+    doc = load_json_doc('{\n  "budget": {\n    "max_usd": 50\n  }\n}\n')
+    assert doc.line_of(("budget", "max_usd")) == 3
+    tdoc = load_toml_doc('[tool.x]\nname = "a"\n\n[limits]\nspend_cap_usd = 10\n')
+    assert tdoc.data["limits"]["spend_cap_usd"] == 10
+    assert tdoc.line_of(("limits", "spend_cap_usd")) == 5
+    with pytest.raises(ParseError):
+        load_json_doc("{bad json")
+
+
+def test_markdown_headings_skip_code_fences() -> None:
+    heads = parse_headings("# Runbook\n\n```\n# not a heading\n```\nEscalation\n----------\n## Post-Mortem *Template*\n")
+    assert [(h.level, h.text, h.line) for h in heads] == [(1, "Runbook", 1), (2, "Escalation", 6), (2, "Post-Mortem *Template*", 8)]
+    assert heads[2].normalised == "post mortem template"
