@@ -1,0 +1,277 @@
+"""The command line: a thin typer app. Commands parse options and call plain functions that return
+exit codes; one handler turns errors into one clear line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from readycheck import __version__
+from readycheck.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ReadycheckError, TargetError, UsageError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="readycheck",
+    help="Go/No-Go production-readiness audit for AI agents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+checks_app = typer.Typer(help="List and explain the checks.", no_args_is_help=True)
+app.add_typer(checks_app, name="checks")
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(str, Enum):
+    no_go = "no-go"
+    warn = "warn"
+    never = "never"
+
+
+class ListFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class SchemaName(str, Enum):
+    report = "report"
+    config = "config"
+    check = "check"
+
+
+def _split(values: Optional[List[str]]) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out.extend(p.strip() for p in v.split(",") if p.strip())
+    return out
+
+
+def _use_color(no_color: bool) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _write_output(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from readycheck._io import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"readycheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """readycheck tells a team, before it deploys an AI agent, whether it is ready: GO or NO-GO."""
+
+
+@app.command()
+def audit(
+    path: Path = typer.Argument(Path("."), help="The repository or folder to audit."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Report format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Configuration file (default: readycheck.yaml or [tool.readycheck] in the target)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Run only these checks (ids, id prefixes, slugs, item slugs, tags; comma-separated)."),
+    extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Add these checks to the selection."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave these checks out."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="When to exit 1: on NO-GO (default), on any warning, or never."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict and the failures."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colours (also: NO_COLOR=1)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+) -> None:
+    """Audit PATH and print the Go/No-Go report. Exit 0 GO, 1 NO-GO, 2 usage or config error."""
+    from readycheck.config import load_policy
+    from readycheck.engine import run_audit
+    from readycheck.registry import load_registry
+    from readycheck.reporters import render
+    from readycheck.verdict import exit_code_for
+
+    target = _target(path)
+    policy = load_policy(
+        target,
+        config_file=config,
+        select=_split(select) or None,
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        fail_on=fail_on.value if fail_on else None,
+    )
+    registry = load_registry(policy.checks_dirs)
+    specs = registry.select(policy.select, policy.extend_select, policy.ignore)
+    progress = _progress() if (sys.stderr.isatty() and not quiet and fmt is OutputFormat.text) else None
+    try:
+        report = run_audit(target, policy, registry, specs, progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
+    color = _use_color(no_color) and output is None
+    _write_output(render(report, fmt.value, color=color, quiet=quiet), output)
+    if output is not None and not quiet:
+        typer.echo(f"readycheck: {report.verdict.value} — report written to {output}", err=True)
+    raise typer.Exit(exit_code_for(report.verdict, report.results, policy.fail_on))
+
+
+class _progress:
+    """A one-line, transient progress display on stderr (terminals only)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.status = self.console.status("indexing files…")
+        self.status.start()
+
+    def update(self, spec: object) -> None:
+        self.status.update(f"running {getattr(spec, 'id', '')} {getattr(spec, 'slug', '')}…")
+
+    def close(self) -> None:
+        self.status.stop()
+
+
+def _target(path: Path) -> Path:
+    if not path.exists():
+        raise TargetError(f"{path}: no such file or directory")
+    if not path.is_dir():
+        raise TargetError(f"{path}: not a directory (readycheck audits a repository or folder)")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise TargetError(f"{path}: permission denied")
+    return path.resolve()
+
+
+@checks_app.command("list")
+def checks_list(
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these checks (ids, prefixes, slugs, items, tags)."),
+    fmt: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="text, markdown (the README reference) or json."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Configuration file whose checks_dirs to include."),
+) -> None:
+    """List the available checks by checklist item."""
+    from readycheck.docs import checks_json, checks_markdown, checks_text
+    from readycheck.registry import load_registry
+
+    dirs = ()
+    if config is not None:
+        from readycheck.config import load_policy
+
+        dirs = load_policy(Path.cwd(), config_file=config).checks_dirs
+    registry = load_registry(dirs)
+    specs = registry.select(_split(select) or None)
+    if fmt is ListFormat.markdown:
+        typer.echo(checks_markdown(specs), nl=False)
+    elif fmt is ListFormat.json:
+        typer.echo(checks_json(specs), nl=False)
+    else:
+        typer.echo(checks_text(specs), nl=False)
+
+
+@checks_app.command("explain")
+def checks_explain(check: str = typer.Argument(..., help="A check id or slug.")) -> None:
+    """Explain one check: what it checks, why it matters, how to fix it, an example."""
+    import difflib
+
+    from readycheck.docs import explain
+    from readycheck.registry import load_registry
+
+    registry = load_registry()
+    spec = registry.get(check)
+    if spec is None:
+        names = [s.id for s in registry.specs.values()] + [s.slug for s in registry.specs.values()]
+        hint = difflib.get_close_matches(check, names, n=1)
+        raise UsageError(f"unknown check '{check}'" + (f"; did you mean '{hint[0]}'?" if hint else ""))
+    typer.echo(explain(spec), nl=False)
+
+
+@app.command()
+def init(
+    path: Path = typer.Argument(Path("."), help="Where to write readycheck.yaml."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing readycheck.yaml."),
+) -> None:
+    """Write a commented starter readycheck.yaml."""
+    from readycheck.docs import starter_config
+
+    target = _target(path) / "readycheck.yaml"
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists (use --force to overwrite)")
+    _write_output(starter_config(), target)
+    typer.echo(f"wrote {target}")
+
+
+@app.command()
+def schema(name: SchemaName = typer.Argument(..., help="report, config or check.")) -> None:
+    """Print a JSON Schema: the report contract, the configuration file, or a check spec."""
+    from readycheck.config import schema_path
+
+    typer.echo(schema_path(name.value).read_text(encoding="utf-8"), nl=False)
+
+
+def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...], type[Exception]]:
+    """(exit classes, abort classes, usage-error base). Typer 0.20+ vendors click as typer._click;
+    older releases raise click's own exceptions."""
+    try:
+        from typer._click import exceptions as cx
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions as cx  # type: ignore[no-redef]
+    exits = tuple({typer.Exit, getattr(cx, "Exit", typer.Exit)})
+    aborts = tuple({typer.Abort, getattr(cx, "Abort", typer.Abort)})
+    return exits, aborts, cx.ClickException
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Console-script entry point: one error funnel, the documented exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    exits, aborts, click_error = _click_exceptions()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="readycheck", standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except ReadycheckError as exc:
+        typer.echo(f"readycheck: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except exits as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    except aborts:
+        typer.echo("readycheck: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click_error as exc:
+        typer.echo(f"readycheck: error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        typer.echo("readycheck: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        typer.echo(f"readycheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,38 @@
+"""Built-in detectors, listed in one explicit table: name -> "module:function".
+
+Modules are imported on first use, so a check that is not selected costs nothing. A third-party
+pack may add detectors of its own (see registry.py); a name clash is an error.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BUILTIN_DETECTORS"]
+
+BUILTIN_DETECTORS: dict[str, str] = {
+    # generic detectors: a check written in YAML alone
+    "file-exists": "readycheck.detectors.generic:file_exists",
+    "pattern": "readycheck.detectors.generic:pattern",
+    "config-key": "readycheck.detectors.generic:config_key",
+    # item 1: rate limits and cost controls
+    "spend-ceiling": "readycheck.detectors.cost:spend_ceiling",
+    "llm-token-cap": "readycheck.detectors.cost:llm_token_cap",
+    "unbounded-agent-loop": "readycheck.detectors.cost:unbounded_agent_loop",
+    # item 2: credentials
+    "hardcoded-secrets": "readycheck.detectors.credentials:hardcoded_secrets",
+    "committed-env-file": "readycheck.detectors.credentials:committed_env_file",
+    # item 3: observability
+    "observability-stack": "readycheck.detectors.observability:observability_stack",
+    # item 4: graceful degradation
+    "provider-fallback": "readycheck.detectors.degradation:provider_fallback",
+    "client-timeouts": "readycheck.detectors.degradation:client_timeouts",
+    # item 5: idempotency
+    "idempotency-keys": "readycheck.detectors.idempotency:idempotency_keys",
+    # item 6: retries
+    "retry-policy": "readycheck.detectors.retries:retry_policy",
+    # items 7-9: security
+    "library-evidence": "readycheck.detectors.libraries:library_evidence",
+    "iam-wildcards": "readycheck.detectors.permissions:iam_wildcards",
+    # items 10-13: operations
+    "rollback-readiness": "readycheck.detectors.operations:rollback_readiness",
+    "deploy-awareness": "readycheck.detectors.operations:deploy_awareness",
+}

@@ -1,0 +1,262 @@
+"""The check registry: specs from the built-in pack, installed packs and local folders; selection.
+
+A pack is a folder of YAML specs (and, for installed packs, detectors). Installed packs register
+through the `readycheck.checks` entry-point group; the entry-point name is the pack's id prefix and
+the object it loads is a callable returning `{"checks_dir": path, "detectors": {name: callable}}`
+(either key optional), or a path to a folder of specs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from readycheck.detectors import BUILTIN_DETECTORS
+from readycheck.errors import CheckSpecError, PluginError, UsageError
+from readycheck.model import ITEMS_BY_NUMBER, ITEMS_BY_SLUG, CheckDocs, CheckSpec, Severity
+
+__all__ = ["Registry", "load_registry", "builtin_pack_dir", "parse_docs", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "readycheck.checks"
+_DOC_SECTIONS = {
+    "what it checks": "what",
+    "why it matters": "why",
+    "how to fix": "fix",
+    "example": "example",
+    "options": "options",
+    "known limits": "limits",
+}
+
+
+def builtin_pack_dir() -> Path:
+    """The packaged copy of checks/ in an installed wheel, or the checkout's checks/ from source."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_checks"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "checks"
+
+
+@lru_cache(maxsize=1)
+def _check_validator() -> Any:
+    import jsonschema
+
+    with open(Path(__file__).parent / "schemas" / "check.schema.json", encoding="utf-8") as fh:
+        return jsonschema.Draft202012Validator(json.load(fh))
+
+
+def parse_docs(text: str) -> CheckDocs:
+    parts: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        m = re.match(r"^##\s+(.+?)\s*$", line)
+        if m and m.group(1).lower() in _DOC_SECTIONS:
+            current = _DOC_SECTIONS[m.group(1).lower()]
+            parts[current] = []
+            continue
+        if current:
+            parts[current].append(line)
+    get = lambda k: "\n".join(parts.get(k, [])).strip()  # noqa: E731
+    return CheckDocs(get("what"), get("why"), get("fix"), get("example"), get("options") or None, get("limits") or None)
+
+
+def _load_spec(path: Path, source: str) -> CheckSpec:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckSpecError(f"{path}: cannot read check spec ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise CheckSpecError(f"{path}:{where}: invalid YAML in check spec") from None
+    if not isinstance(data, dict):
+        raise CheckSpecError(f"{path}: a check spec must be a mapping")
+    errors = sorted(_check_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise CheckSpecError(f"{path}: '{key}': {err.message[:300]}")
+    docs_text = data["docs"]
+    fix = parse_docs(docs_text).fix
+    remediation = data.get("remediation") or (fix.split("\n\n")[0].replace("\n", " ") if fix else "")
+    return CheckSpec(
+        id=data["id"],
+        slug=data["slug"],
+        title=data["title"],
+        item=data["item"],
+        questions=tuple(data.get("questions", ())),
+        severity=Severity(data["severity"]),
+        confidence=data.get("confidence", "medium"),
+        blocking=bool(data.get("blocking", False)),
+        tags=tuple(data.get("tags", ())),
+        detector=data["detector"],
+        params=MappingProxyType(dict(data.get("params") or {})),
+        applies_to=tuple(data.get("applies_to", ())),
+        docs=parse_docs(docs_text),
+        remediation=remediation,
+        source=source,
+        status=data.get("status", "active"),
+    )
+
+
+def _specs_in(folder: Path, source: str) -> list[tuple[CheckSpec, str]]:
+    if not folder.is_dir():
+        raise CheckSpecError(f"{folder}: check folder not found")
+    out = []
+    for path in sorted(folder.rglob("*.y*ml")):
+        if path.suffix in (".yaml", ".yml") and not path.name.startswith(("_", ".")):
+            out.append((_load_spec(path, source), str(path)))
+    return out
+
+
+@dataclass
+class Registry:
+    specs: dict[str, CheckSpec] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)  # id -> file it came from
+    detectors: dict[str, str | Callable[..., Any]] = field(default_factory=dict)
+    detector_origins: dict[str, str] = field(default_factory=dict)
+
+    def add(self, spec: CheckSpec, origin: str) -> None:
+        if spec.id in self.specs:
+            raise CheckSpecError(f"duplicate check id {spec.id}: {self.origins[spec.id]} and {origin}")
+        for other in self.specs.values():
+            if other.slug == spec.slug:
+                raise CheckSpecError(f"duplicate check slug '{spec.slug}': {other.id} ({self.origins[other.id]}) and {spec.id} ({origin})")
+        self.specs[spec.id] = spec
+        self.origins[spec.id] = origin
+
+    def add_detector(self, name: str, target: str | Callable[..., Any], origin: str) -> None:
+        if name in self.detectors:
+            raise PluginError(f"detector '{name}' is defined twice: by {self.detector_origins[name]} and by {origin}")
+        self.detectors[name] = target
+        self.detector_origins[name] = origin
+
+    def detector(self, name: str) -> Callable[..., Any]:
+        target = self.detectors[name]
+        if callable(target):
+            return target
+        module, _, attr = target.partition(":")
+        fn = getattr(importlib.import_module(module), attr)
+        self.detectors[name] = fn
+        return fn  # type: ignore[no-any-return]
+
+    def active(self) -> list[CheckSpec]:
+        return sorted((s for s in self.specs.values() if s.status == "active"), key=lambda s: s.id)
+
+    def get(self, key: str) -> CheckSpec | None:
+        if key in self.specs:
+            return self.specs[key]
+        upper = key.upper()
+        if upper in self.specs:
+            return self.specs[upper]
+        for s in self.specs.values():
+            if s.slug == key:
+                return s
+        return None
+
+    # --- selection, ruff-style ------------------------------------------------------------------
+    def _specificity(self, selector: str, spec: CheckSpec) -> int:
+        """How specifically `selector` names `spec` (0: not at all). Ids beat prefixes beat slugs,
+        items and tags; a longer id prefix beats a shorter one."""
+        sel = selector.strip()
+        if sel.upper() == spec.id:
+            return 100
+        if sel.lower() == spec.slug:
+            return 90
+        if sel.upper() == "ALL":
+            return 1
+        if re.fullmatch(r"[A-Za-z]+[0-9]*", sel) and spec.id.startswith(sel.upper()):
+            return 10 + len(sel)
+        if sel.lower() == spec.item_slug or sel == str(spec.item):
+            return 8
+        if sel.lower() in spec.tags:
+            return 5
+        return 0
+
+    def _check_known(self, selectors: Iterable[str], where: str) -> None:
+        specs = self.active()
+        vocabulary = sorted({s.id for s in specs} | {s.slug for s in specs} | set(ITEMS_BY_SLUG) | {t for s in specs for t in s.tags})
+        for sel in selectors:
+            if not any(self._specificity(sel, s) for s in specs):
+                hint = difflib.get_close_matches(sel, vocabulary, n=1, cutoff=0.6)
+                more = f"; did you mean '{hint[0]}'?" if hint else ""
+                raise UsageError(f"{where}: unknown check selector '{sel}'{more}")
+
+    def select(self, select: Sequence[str] | None, extend_select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[CheckSpec]:
+        self._check_known(list(select or ()) + list(extend_select), "select")
+        self._check_known(ignore, "ignore")
+        chosen = []
+        positive = list(select) if select is not None else ["ALL"]
+        positive += list(extend_select)
+        for spec in self.active():
+            best_on = max((self._specificity(s, spec) for s in positive), default=0)
+            best_off = max((self._specificity(s, spec) for s in ignore), default=0)
+            if best_on and best_on > best_off:
+                chosen.append(spec)
+        return chosen
+
+
+def _entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def load_registry(checks_dirs: Sequence[Path] = (), *, plugins: bool = True) -> Registry:
+    reg = Registry()
+    for name, target in BUILTIN_DETECTORS.items():
+        reg.add_detector(name, target, "readycheck")
+    for spec, origin in _specs_in(builtin_pack_dir(), "builtin"):
+        reg.add(spec, origin)
+    if plugins:
+        _load_plugins(reg)
+    for folder in checks_dirs:
+        for spec, origin in _specs_in(folder, str(folder)):
+            reg.add(spec, origin)
+    for spec in reg.specs.values():
+        if spec.detector not in reg.detectors:
+            hint = difflib.get_close_matches(spec.detector, list(reg.detectors), n=1)
+            more = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise CheckSpecError(f"{reg.origins[spec.id]}: check {spec.id} uses unknown detector '{spec.detector}'{more}")
+        if spec.item not in ITEMS_BY_NUMBER:
+            raise CheckSpecError(f"{reg.origins[spec.id]}: unknown checklist item {spec.item}")
+    return reg
+
+
+def _load_plugins(reg: Registry) -> None:
+    prefixes: dict[str, str] = {}
+    for ep in sorted(_entry_points(), key=lambda e: e.name):
+        dist = getattr(getattr(ep, "dist", None), "name", None) or ep.value
+        prefix = ep.name.upper()
+        if prefix in prefixes:
+            raise PluginError(f"check pack prefix '{prefix}' is claimed by both {prefixes[prefix]} and {dist}")
+        if prefix == "RC":
+            raise PluginError(f"check pack {dist} claims the prefix 'RC', which is reserved for built-in checks")
+        prefixes[prefix] = dist
+        try:
+            obj = ep.load()
+            pack = obj() if callable(obj) else obj
+        except Exception as exc:
+            raise PluginError(f"check pack '{ep.name}' from {dist} failed to load: {type(exc).__name__}: {exc}") from None
+        if isinstance(pack, (str, Path)):
+            pack = {"checks_dir": pack}
+        if not isinstance(pack, Mapping):
+            raise PluginError(f"check pack '{ep.name}' from {dist} must return a mapping with 'checks_dir' and/or 'detectors'")
+        for name, fn in dict(pack.get("detectors", {})).items():
+            if not callable(fn):
+                raise PluginError(f"check pack '{ep.name}' from {dist}: detector '{name}' is not callable")
+            reg.add_detector(name, fn, dist)
+        if pack.get("checks_dir"):
+            for spec, origin in _specs_in(Path(pack["checks_dir"]), dist):
+                if not spec.id.startswith(prefix):
+                    raise PluginError(f"check pack {dist}: check id {spec.id} does not start with its prefix '{prefix}'")
+                reg.add(spec, f"{dist}: {origin}")

@@ -1,0 +1,112 @@
+"""The terminal report: the verdict banner with the five questions, then findings by phase."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from readycheck.model import ITEMS, PHASES, Answer, Report, Result, Status, Verdict
+
+__all__ = ["render", "clean"]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_STATUS_STYLE = {
+    Status.PASS: ("✔ PASS", "green"),
+    Status.WARN: ("! WARN", "yellow"),
+    Status.FAIL: ("✘ FAIL", "bold red"),
+    Status.SKIP: ("- SKIP", "dim"),
+    Status.ERROR: ("? ERROR", "magenta"),
+}
+_ANSWER_STYLE = {Answer.YES: ("yes", "green"), Answer.NO: ("no", "bold red"), Answer.UNKNOWN: ("unknown", "yellow")}
+
+
+def clean(text: str) -> str:
+    """Neutralise terminal control and bidi characters from repository content."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+def _result_block(r: Result, verbose: bool) -> list[Text]:
+    label, style = _STATUS_STYLE[r.status]
+    head = Text("    ")
+    head.append(label, style=style)
+    head.append(f"  {r.spec.id} ", style="bold")
+    head.append(r.spec.slug, style="cyan")
+    tags = [r.effective_severity.value] + (["blocking"] if r.effective_blocking else [])
+    head.append(f"  [{', '.join(tags)}]", style="dim")
+    lines = [head, Text("        " + clean(r.message))]
+    shown = r.evidence if verbose or r.status in (Status.FAIL, Status.WARN) else r.evidence[:3]
+    for ev in shown[:12]:
+        loc = ev.path + (f":{ev.line}" if ev.line else "")
+        t = Text("        → ", style="dim")
+        t.append(clean(loc), style="underline")
+        if ev.note:
+            t.append(f"  {clean(ev.note)}", style="italic")
+        if ev.snippet:
+            t.append(f"  {clean(ev.snippet)}", style="dim")
+        lines.append(t)
+    if len(r.evidence) > len(shown[:12]):
+        lines.append(Text(f"        … and {len(r.evidence) - len(shown[:12])} more (see --format json)", style="dim"))
+    if r.status in (Status.FAIL, Status.WARN) and r.spec.remediation:
+        fix = Text("        fix: ", style="bold")
+        fix.append(clean(r.spec.remediation))
+        lines.append(fix)
+    return lines
+
+
+def render(report: Report, *, color: bool = False, quiet: bool = False, width: int | None = None) -> str:
+    buf = io.StringIO()
+    console = Console(
+        file=buf, force_terminal=color, no_color=not color, color_system="standard" if color else None,
+        width=width or 100, highlight=False, emoji=False, soft_wrap=False,
+    )
+    summary = report.summary()
+    header = Text(f"readycheck {report.tool_version}", style="bold")
+    header.append(f" · {clean(report.target_path)} · {report.files_scanned} files", style="dim")
+    if report.skipped:
+        header.append(f" ({len(report.skipped)} skipped)", style="dim")
+    header.append(f" · {report.duration_ms / 1000:.2f} s", style="dim")
+
+    qtable = Table.grid(padding=(0, 2))
+    qtable.add_column(no_wrap=True)
+    qtable.add_column(no_wrap=True)
+    qtable.add_column()
+    for qa in report.questions:
+        word, style = _ANSWER_STYLE[qa.answer]
+        qtable.add_row(Text(qa.question.text), Text(word, style=style), Text(clean(qa.reason), style="dim"))
+    go = report.verdict is Verdict.GO
+    title = Text(f" {report.verdict.value} ", style="bold white on green" if go else "bold white on red")
+    counts = Text("  ".join(f"{k} {v}" for k, v in summary.items()), style="dim")
+    banner_body = [qtable, Text(""), counts]
+    if not go:
+        banner_body.insert(0, Text(clean(report.verdict_reason) + "\n", style="red"))
+    console.print(header)
+    console.print(Panel(Group(*banner_body), title=title, title_align="left", border_style="green" if go else "red"))
+
+    for phase, phase_title in PHASES:
+        items = [i for i in ITEMS if i.phase == phase]
+        blocks: list[Text] = []
+        for item in items:
+            results = [r for r in report.results if r.spec.item == item.number]
+            if quiet:
+                results = [r for r in results if r.status in (Status.FAIL, Status.ERROR)]
+            if not results:
+                continue
+            blocks.append(Text(f"  {item.number}. {item.title}", style="bold"))
+            for r in results:
+                blocks.extend(_result_block(r, verbose=False))
+        if blocks:
+            console.print(Text(phase_title, style="bold underline"))
+            for b in blocks:
+                console.print(b)
+            console.print()
+    if report.skipped and not quiet:
+        reasons: dict[str, int] = {}
+        for s in report.skipped:
+            reasons[s.reason] = reasons.get(s.reason, 0) + 1
+        console.print(Text("Skipped files: " + ", ".join(f"{n} {clean(r)}" for r, n in sorted(reasons.items())), style="dim"))
+    return buf.getvalue()

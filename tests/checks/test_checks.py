@@ -1,0 +1,68 @@
+"""Every built-in check over its fixtures: each case folder under tests/checks/fixtures/<ID>/ is a
+small project, and expected.yaml says the status it must get and the evidence (path, line) it must
+point at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from readycheck.config import Policy
+from readycheck.engine import run_check
+from readycheck.index import build_index
+from readycheck.registry import load_registry
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REGISTRY = load_registry(plugins=False)
+
+
+def _cases() -> list[tuple[str, str, dict]]:
+    out = []
+    for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
+        expected = yaml.safe_load((folder / "expected.yaml").read_text())
+        for case, want in expected.items():
+            out.append((folder.name, case, want))
+    return out
+
+
+def run_case(check_id: str, case: str, policy: Policy | None = None):
+    root = FIXTURES / check_id / case
+    spec = REGISTRY.get(check_id)
+    assert spec is not None, f"no check {check_id}"
+    index = build_index(root, use_git=False)
+    policy = policy or Policy(root=root)
+    return run_check(spec, REGISTRY.detector(spec.detector), index, policy)
+
+
+@pytest.mark.parametrize(("check_id", "case", "want"), _cases(), ids=[f"{c}-{k}" for c, k, _ in _cases()])
+def test_check_on_fixture(check_id: str, case: str, want: dict) -> None:
+    result = run_case(check_id, case)
+    got = [(e.path, e.line) for e in result.evidence]
+    assert result.status.value == want["status"], f"{check_id}/{case}: {result.status.value}: {result.message}\n{got}"
+    for ev in want.get("evidence", []):
+        assert (ev["path"], ev.get("line")) in got, f"{check_id}/{case}: missing evidence {ev} in {got}"
+    for ev in want.get("not_evidence", []):
+        assert (ev["path"], ev.get("line")) not in got, f"{check_id}/{case}: unexpected evidence {ev}"
+    if "evidence_count" in want:
+        assert len(result.evidence) == want["evidence_count"], got
+    if "message_contains" in want:
+        for part in [want["message_contains"]] if isinstance(want["message_contains"], str) else want["message_contains"]:
+            assert part in result.message, result.message
+    if "notes_contain" in want:
+        notes = " | ".join(e.note or "" for e in result.evidence)
+        for part in want["notes_contain"]:
+            assert part in notes, notes
+    if result.status.value in ("pass", "warn", "fail") and want["status"] == "pass":
+        assert result.evidence, "a PASS must point at evidence"
+
+
+def test_every_builtin_check_has_flagged_and_clean_fixtures() -> None:
+    by_check: dict[str, set[str]] = {}
+    for check_id, _case, want in _cases():
+        by_check.setdefault(check_id, set()).add(want["status"])
+    for spec in REGISTRY.active():
+        statuses = by_check.get(spec.id, set())
+        assert statuses & {"fail", "warn"}, f"{spec.id} has no flagged fixture"
+        assert statuses & {"pass", "skip"}, f"{spec.id} has no clean fixture"
