@@ -1,0 +1,219 @@
+"""Item 1, rate limits and cost controls: a hard spend ceiling, token caps, bounded agent loops."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from readycheck.detectors.base import Context, evidence_at, outcome, plural
+from readycheck.detectors.llm import TOKEN_CAP_KEYS, has_kw_deep, llm_calls, llm_clients
+from readycheck.index import RepoIndex
+from readycheck.model import Evidence, Outcome, Status
+
+__all__ = ["spend_ceiling", "llm_token_cap", "unbounded_agent_loop", "spend_evidence"]
+
+_MONEY = re.compile(r"(budget|spend|cost|usd|dollar|eur|billing)", re.I)
+_LIMIT = re.compile(r"(limit|cap|ceiling|max|quota|hard|stop)", re.I)
+_NOT_MONEY = re.compile(r"(token|alert|notif|warn|email|threshold_percent|center|centre|tag)", re.I)
+_NOT_CONFIG_FILES = re.compile(r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|composer\.lock|\.github/workflows/)")
+
+# Declarative budgets in IaC: type -> hard (an automatic action) or soft (alerts only).
+_TF_BUDGETS = {
+    "aws_budgets_budget_action": True,
+    "aws_budgets_budget": False,
+    "google_billing_budget": False,
+    "azurerm_consumption_budget_subscription": False,
+    "azurerm_consumption_budget_resource_group": False,
+}
+_CFN_BUDGETS = {"AWS::Budgets::BudgetsAction": True, "AWS::Budgets::Budget": False}
+# LiteLLM and gateway settings that refuse requests once spent.
+_PY_BUDGET_CALLS = ("litellm.BudgetManager", "litellm.Router", "litellm.completion")
+
+
+def _is_money_cap(path: tuple[Any, ...]) -> bool:
+    joined = ".".join(str(p) for p in path[-3:])
+    last = str(path[-1]) if path else ""
+    return bool(_MONEY.search(joined) and _LIMIT.search(joined) and not _NOT_MONEY.search(last))
+
+
+def _positive(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value > 0
+    if isinstance(value, str):
+        try:
+            return float(value.strip().lstrip("$").replace("_", "")) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def spend_evidence(index: RepoIndex) -> Iterator[tuple[bool, Evidence]]:
+    """(hard, evidence) for every spend ceiling declared in IaC, configuration or code."""
+    for f in index.by_kind("terraform"):
+        tf = f.terraform
+        if tf is None:
+            continue
+        for block in tf.resources(*_TF_BUDGETS):
+            hard = _TF_BUDGETS[block.type]
+            note = "budget action: spend is stopped automatically" if hard else "budget with alerts only"
+            yield hard, evidence_at(f, block.line, f"{block.type}.{block.name}: {note}")
+    for f in index.by_kind("yaml", "json"):
+        if _NOT_CONFIG_FILES.search(f.path):
+            continue
+        for doc in f.documents:
+            data = doc.data
+            resources = data.get("Resources") if isinstance(data, dict) else None
+            if isinstance(resources, dict):
+                for name, res in resources.items():
+                    if isinstance(res, dict) and res.get("Type") in _CFN_BUDGETS:
+                        hard = _CFN_BUDGETS[res["Type"]]
+                        note = "budget action: spend is stopped automatically" if hard else "budget with alerts only"
+                        yield hard, evidence_at(f, doc.line_of(("Resources", name)), f"{res['Type']} {name}: {note}")
+                continue
+            for path, value in doc.walk():
+                if path and not isinstance(value, (dict, list)) and _positive(value) and _is_money_cap(path):
+                    yield True, evidence_at(f, doc.line_of(path), f"spend cap `{'.'.join(map(str, path))}` = {value}")
+    for f in index.by_kind("toml"):
+        for doc in f.documents:
+            for path, value in doc.walk():
+                if path and _positive(value) and _is_money_cap(path):
+                    yield True, evidence_at(f, doc.line_of(path), f"spend cap `{'.'.join(map(str, path))}` = {value}")
+    for f in index.by_kind("env"):
+        if not re.search(r"\.(example|sample|template|dist)$", f.path):
+            for i, line in enumerate(f.lines, 1):
+                m = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['\"]?([^'\"#\s]*)", line)
+                if m and _positive(m.group(2)) and _is_money_cap((m.group(1),)):
+                    yield True, evidence_at(f, i, f"spend cap {m.group(1)}")
+    for f in index.by_kind("python"):
+        facts = f.python
+        if facts is None:
+            continue
+        caps = {name.split(".")[-1]: line for name, value, line in facts.assignments if _positive(value) and _is_money_cap((name,))}
+        for target, value, line in facts.assignments:
+            if target.endswith("max_budget") and _positive(value):
+                yield True, evidence_at(f, line, f"LiteLLM budget {target} = {value}")
+        for call in facts.calls:
+            if any(call.qualname.replace("()", "").startswith(p) for p in _PY_BUDGET_CALLS) and _positive(call.kw("max_budget")):
+                yield True, evidence_at(f, call.line, f"LiteLLM max_budget={call.kw('max_budget')}")
+        for guard in facts.guards:
+            money = [n for n in guard.names if _MONEY.search(n) and not _NOT_MONEY.search(n)]
+            if money and (any(n in caps for n in guard.names) or any(_LIMIT.search(n) for n in money)):
+                yield True, evidence_at(f, guard.line, f"in-app spend cap enforced ({', '.join(sorted(set(money)))})")
+
+
+def spend_ceiling(ctx: Context) -> Outcome:
+    found = list(spend_evidence(ctx.index))
+    hard = [e for h, e in found if h]
+    soft = [e for h, e in found if not h]
+    if hard:
+        return outcome(Status.PASS, f"hard spend ceiling found ({plural(len(hard), 'place')})", hard + soft)
+    if soft:
+        return outcome(
+            Status.WARN,
+            "spend budgets only alert: nothing stops spending at the ceiling (add a budget action, a gateway budget or an in-app cap)",
+            soft,
+        )
+    return outcome(Status.FAIL, "no hard spend ceiling found: no budget in IaC, no gateway budget, no spend cap in config or code")
+
+
+def _capped_by_client(call_kwargs: dict[str, Any]) -> bool:
+    return has_kw_deep(call_kwargs, TOKEN_CAP_KEYS)
+
+
+def llm_token_cap(ctx: Context) -> Outcome:
+    capped: list[Evidence] = []
+    uncapped: list[Evidence] = []
+    unknown = 0
+    for call in llm_calls(ctx.index):
+        if _capped_by_client(call.kwargs):
+            capped.append(evidence_at(call.file, call.line, f"{call.provider} call with a token cap"))
+        elif call.has_star_kwargs:
+            unknown += 1
+        else:
+            uncapped.append(evidence_at(call.file, call.line, f"{call.provider} call without a token cap"))
+    # Chat models built with a cap (LangChain, LlamaIndex) cap every call made through them.
+    for client in llm_clients(ctx.index):
+        if client.language == "python" and client.qualname.startswith(("langchain", "llama_index")):
+            if _capped_by_client(client.kwargs):
+                capped.append(evidence_at(client.file, client.line, "chat model built with a token cap"))
+            else:
+                uncapped.append(evidence_at(client.file, client.line, "chat model built without a token cap"))
+    if not capped and not uncapped:
+        if unknown:
+            return outcome(Status.SKIP, f"{plural(unknown, 'LLM call')} pass their arguments through **kwargs; caps cannot be read")
+        return outcome(Status.SKIP, "no LLM call sites found")
+    max_uncapped = int(ctx.param("max_uncapped", 0))
+    if len(uncapped) <= max_uncapped:
+        return outcome(Status.PASS, f"every LLM call site sets a token cap ({plural(len(capped), 'site')})", capped)
+    if capped:
+        return outcome(
+            Status.WARN,
+            f"{plural(len(uncapped), 'LLM call site')} of {len(uncapped) + len(capped)} set no token cap",
+            uncapped,
+        )
+    return outcome(Status.FAIL, f"no LLM call sets a token cap ({plural(len(uncapped), 'call site')})", uncapped)
+
+
+_BUDGET_KWARGS = frozenset({"max_turns", "max_iterations", "recursion_limit", "max_steps", "max_rounds", "max_consecutive_auto_reply", "max_iter", "maxSteps", "maxTurns", "stopWhen"})
+_BUDGET_NAME = re.compile(r"(turn|iteration|iter|step|round|token|budget|hop|attempt|calls)s?", re.I)
+_LIMIT_NAME = re.compile(r"(max|limit|budget|cap)", re.I)
+
+
+def _llm_functions(index: RepoIndex) -> set[str]:
+    """Names of functions that call a model, directly or through one or two project helpers."""
+    names = {c.function for c in llm_calls(index) if c.function}
+    for _ in range(2):
+        for f in index.by_kind("python"):
+            facts = f.python
+            if facts is not None:
+                names |= {fn for fn, called in facts.calls_by_function.items() if called & names}
+    return names
+
+
+def unbounded_agent_loop(ctx: Context) -> Outcome:
+    """`while True` around an LLM call that only ends when the model says so is a runaway bill;
+    a turn, step or token budget is the evidence this check wants."""
+    calls_by_file: dict[str, list[int]] = {}
+    for call in llm_calls(ctx.index):
+        calls_by_file.setdefault(call.file.path, []).append(call.line)
+    llm_funcs = _llm_functions(ctx.index)
+    runaway: list[Evidence] = []
+    bounded: list[Evidence] = []
+    for f in ctx.index.by_kind("python", "javascript", "typescript"):
+        facts: Any = f.python if f.kind == "python" else f.js
+        if facts is None:
+            continue
+        lines = calls_by_file.get(f.path, [])
+        for start, end, has_exit in facts.while_true_lines:
+            direct = any(start <= ln <= end for ln in lines)
+            indirect = any(start <= c.line <= end and c.func.split(".")[-1] in llm_funcs for c in facts.calls)
+            if not (direct or indirect):
+                continue
+            if f.kind == "python":
+                guards = [g for g in facts.guards if start <= g.line <= end and any(_BUDGET_NAME.search(n) for n in g.names)]
+                if guards:
+                    bounded.append(evidence_at(f, guards[0].line, "agent loop stops on a turn or token budget"))
+                elif has_exit:
+                    runaway.append(evidence_at(f, start, "`while True` around an LLM call ends only when the model decides: no turn or token budget"))
+                else:
+                    runaway.append(evidence_at(f, start, "`while True` around an LLM call with no break, return or raise"))
+            elif not has_exit:
+                runaway.append(evidence_at(f, start, "endless loop around an LLM call with no break, return or throw"))
+        for call in facts.calls:
+            kw = call.kwargs if f.kind == "python" else call.options
+            hits = sorted(k for k in _BUDGET_KWARGS if has_kw_deep(kw, frozenset({k})))
+            if hits:
+                bounded.append(evidence_at(f, call.line, f"agent budget: {', '.join(hits)}"))
+        if f.kind == "python":
+            for guard in facts.guards:
+                names = [n for n in guard.names if _BUDGET_NAME.search(n) and _LIMIT_NAME.search(n)]
+                if names:
+                    bounded.append(evidence_at(f, guard.line, f"per-run budget enforced ({', '.join(sorted(set(names)))})"))
+    if runaway:
+        return outcome(Status.FAIL, f"{plural(len(runaway), 'unbounded agent loop')} around LLM calls", runaway)
+    if bounded:
+        unique = {(e.path, e.line): e for e in bounded}
+        return outcome(Status.PASS, "agent runs are bounded by a turn, step or token budget", list(unique.values()))
+    return outcome(Status.SKIP, "no agent loop and no per-run budget found")

@@ -1,0 +1,294 @@
+"""What agents call: the LLM SDKs and HTTP clients readycheck recognises, by resolved qualname.
+
+Patterns use `qualname_matches` syntax: dotted names, `*` for one segment, a trailing `.**` for any
+rest; instance markers `()` are ignored, so `openai.OpenAI.chat.completions.create` matches a call
+through `client = OpenAI(); client.chat.completions.create(...)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+from readycheck.parsers.python_facts import CallValue, Unknown, qualname_matches
+
+if TYPE_CHECKING:
+    from readycheck.index import RepoIndex, SourceFile
+
+__all__ = [
+    "LlmCall",
+    "PY_LLM_CALLS",
+    "PY_LLM_CLIENTS",
+    "JS_LLM_CALLS",
+    "JS_LLM_CLIENTS",
+    "PY_HTTP_CALLS",
+    "llm_calls",
+    "llm_clients",
+    "has_kw_deep",
+    "provider_of",
+]
+
+_OPENAI_CLIENTS = ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI")
+_ANTHROPIC_CLIENTS = ("Anthropic", "AsyncAnthropic", "AnthropicBedrock", "AsyncAnthropicBedrock", "AnthropicVertex", "AsyncAnthropicVertex")
+
+# Client constructors: qualname pattern -> provider.
+PY_LLM_CLIENTS: dict[str, str] = {
+    **{f"openai.{c}": "openai" for c in _OPENAI_CLIENTS},
+    **{f"anthropic.{c}": "anthropic" for c in _ANTHROPIC_CLIENTS},
+    "google.genai.Client": "google",
+    "google.generativeai.GenerativeModel": "google",
+    "vertexai.generative_models.GenerativeModel": "google",
+    "mistralai.Mistral": "mistral",
+    "groq.Groq": "groq",
+    "groq.AsyncGroq": "groq",
+    "cohere.Client": "cohere",
+    "cohere.ClientV2": "cohere",
+    "litellm.Router": "litellm",
+    # LangChain chat models: constructing one is where caps, retries and timeouts are set
+    "langchain_openai.ChatOpenAI": "openai",
+    "langchain_openai.AzureChatOpenAI": "openai",
+    "langchain_openai.OpenAI": "openai",
+    "langchain_anthropic.ChatAnthropic": "anthropic",
+    "langchain_google_genai.ChatGoogleGenerativeAI": "google",
+    "langchain_google_vertexai.ChatVertexAI": "google",
+    "langchain_aws.ChatBedrock": "bedrock",
+    "langchain_aws.ChatBedrockConverse": "bedrock",
+    "langchain_mistralai.ChatMistralAI": "mistral",
+    "langchain_groq.ChatGroq": "groq",
+    "langchain_community.chat_models.ChatLiteLLM": "litellm",
+    "langchain_ollama.ChatOllama": "ollama",
+    "langchain.chat_models.init_chat_model": "langchain",
+    "llama_index.llms.openai.OpenAI": "openai",
+    "llama_index.llms.anthropic.Anthropic": "anthropic",
+}
+
+# Calls that send a request to a model: pattern -> provider.
+PY_LLM_CALLS: dict[str, str] = {
+    **{f"openai.{c}.chat.completions.create": "openai" for c in _OPENAI_CLIENTS},
+    **{f"openai.{c}.beta.chat.completions.parse": "openai" for c in _OPENAI_CLIENTS},
+    **{f"openai.{c}.chat.completions.parse": "openai" for c in _OPENAI_CLIENTS},
+    **{f"openai.{c}.responses.create": "openai" for c in _OPENAI_CLIENTS},
+    **{f"openai.{c}.completions.create": "openai" for c in _OPENAI_CLIENTS},
+    "openai.chat.completions.create": "openai",
+    "openai.responses.create": "openai",
+    "openai.ChatCompletion.create": "openai",
+    "openai.ChatCompletion.acreate": "openai",
+    "openai.Completion.create": "openai",
+    **{f"anthropic.{c}.messages.create": "anthropic" for c in _ANTHROPIC_CLIENTS},
+    **{f"anthropic.{c}.messages.stream": "anthropic" for c in _ANTHROPIC_CLIENTS},
+    **{f"anthropic.{c}.beta.messages.create": "anthropic" for c in _ANTHROPIC_CLIENTS},
+    "google.genai.Client.models.generate_content": "google",
+    "google.genai.Client.models.generate_content_stream": "google",
+    "google.genai.Client.aio.models.generate_content": "google",
+    "google.generativeai.GenerativeModel.generate_content": "google",
+    "vertexai.generative_models.GenerativeModel.generate_content": "google",
+    "mistralai.Mistral.chat.complete": "mistral",
+    "groq.Groq.chat.completions.create": "groq",
+    "groq.AsyncGroq.chat.completions.create": "groq",
+    "cohere.Client.chat": "cohere",
+    "cohere.ClientV2.chat": "cohere",
+    "litellm.completion": "litellm",
+    "litellm.acompletion": "litellm",
+    "litellm.Router.completion": "litellm",
+    "litellm.Router.acompletion": "litellm",
+    "boto3.client.converse": "bedrock",
+    "boto3.client.converse_stream": "bedrock",
+    "boto3.client.invoke_model": "bedrock",
+    "boto3.client.invoke_model_with_response_stream": "bedrock",
+    "boto3.Session.client.converse": "bedrock",
+    "boto3.Session.client.invoke_model": "bedrock",
+    "boto3.session.Session.client.converse": "bedrock",
+    "boto3.session.Session.client.invoke_model": "bedrock",
+}
+
+# Keyword arguments that cap a response's tokens, anywhere in a call's arguments.
+TOKEN_CAP_KEYS = frozenset(
+    {
+        "max_tokens", "max_completion_tokens", "max_output_tokens", "maxTokens", "maxOutputTokens",
+        "max_new_tokens", "num_predict", "maxTokenCount", "max_gen_len", "max_tokens_to_sample",
+    }
+)
+
+PY_HTTP_CALLS: tuple[str, ...] = (
+    "requests.get", "requests.post", "requests.put", "requests.patch", "requests.delete", "requests.request",
+    "requests.head", "requests.Session.get", "requests.Session.post", "requests.Session.request",
+    "httpx.get", "httpx.post", "httpx.put", "httpx.delete", "httpx.request", "httpx.stream",
+    "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession",
+    "urllib.request.urlopen",
+)
+
+JS_LLM_CLIENTS: dict[str, str] = {
+    "openai": "openai",
+    "openai.OpenAI": "openai",
+    "openai.AzureOpenAI": "openai",
+    "@anthropic-ai/sdk": "anthropic",
+    "@anthropic-ai/sdk.Anthropic": "anthropic",
+    "@google/genai.GoogleGenAI": "google",
+    "@google/generative-ai.GoogleGenerativeAI": "google",
+    "@langchain/openai.ChatOpenAI": "openai",
+    "@langchain/anthropic.ChatAnthropic": "anthropic",
+}
+
+JS_LLM_CALLS: dict[str, str] = {
+    "openai.chat.completions.create": "openai",
+    "openai.responses.create": "openai",
+    "openai.completions.create": "openai",
+    "openai.beta.chat.completions.parse": "openai",
+    "openai.OpenAI.chat.completions.create": "openai",
+    "openai.OpenAI.responses.create": "openai",
+    "openai.AzureOpenAI.chat.completions.create": "openai",
+    "@anthropic-ai/sdk.messages.create": "anthropic",
+    "@anthropic-ai/sdk.messages.stream": "anthropic",
+    "@anthropic-ai/sdk.Anthropic.messages.create": "anthropic",
+    "@google/genai.GoogleGenAI.models.generateContent": "google",
+    "ai.generateText": "vercel-ai",
+    "ai.streamText": "vercel-ai",
+    "ai.generateObject": "vercel-ai",
+    "ai.streamObject": "vercel-ai",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LlmCall:
+    file: SourceFile
+    line: int
+    end_line: int
+    qualname: str
+    provider: str
+    kwargs: dict[str, Any]  # keyword arguments (Python) or object-literal options (JS)
+    has_star_kwargs: bool
+    function: str | None
+    in_except: bool
+    language: str
+
+
+def _match(qualname: str, table: dict[str, str]) -> str | None:
+    for pattern, provider in table.items():
+        if qualname_matches(qualname, pattern):
+            return provider
+    return None
+
+
+def provider_of(qualname: str) -> str | None:
+    return _match(qualname, PY_LLM_CALLS) or _match(qualname, JS_LLM_CALLS)
+
+
+def _python_modules(index: RepoIndex) -> dict[str, SourceFile]:
+    """Dotted module name -> file, for every Python file (with and without a leading src/)."""
+    out: dict[str, SourceFile] = {}
+    for f in index.by_kind("python"):
+        parts = f.path[:-3].split("/") if f.path.endswith(".py") else f.path.split("/")
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        for start in range(len(parts)):
+            out.setdefault(".".join(parts[start:]), f)
+    return out
+
+
+def project_qualname(index: RepoIndex, qualname: str) -> str:
+    """Resolve names imported from the project's own modules: `app.clients.make_client()` becomes
+    `anthropic.Anthropic()` when app/clients.py's make_client returns one; likewise a client
+    bound at module level (`from app.llm import client`)."""
+    modules: dict[str, SourceFile] = index.memo("python-modules", lambda: _python_modules(index))
+    for _ in range(3):
+        segs = qualname.split(".")
+        changed = False
+        for i in range(len(segs) - 1, 0, -1):
+            mod = ".".join(segs[:i]).lstrip(".")
+            f = modules.get(mod)
+            if f is None or f.python is None:
+                continue
+            name = segs[i]
+            bare = name[:-2] if name.endswith("()") else name
+            facts = f.python
+            if name.endswith("()") and bare in facts.wrappers:
+                qualname = ".".join([facts.wrappers[bare], *segs[i + 1:]])
+                changed = True
+            elif not name.endswith("()") and bare in facts.bindings:
+                qualname = ".".join([facts.bindings[bare], *segs[i + 1:]])
+                changed = True
+            break
+        if not changed:
+            break
+    return qualname
+
+
+def llm_calls(index: RepoIndex) -> Iterator[LlmCall]:
+    """Every call site that sends a request to a model, in Python and JS/TS files."""
+    cached: list[LlmCall] = index.memo("llm-calls", lambda: list(_llm_calls(index)))
+    return iter(cached)
+
+
+def _llm_calls(index: RepoIndex) -> Iterator[LlmCall]:
+    for f in index.by_kind("python"):
+        facts = f.python
+        if facts is None or not facts.calls:
+            continue
+        for c in facts.calls:
+            provider = _match(c.qualname, PY_LLM_CALLS)
+            if provider is None and "." in c.qualname and not c.qualname.startswith(("self.", "?")):
+                provider = _match(project_qualname(index, c.qualname), PY_LLM_CALLS)
+            if provider:
+                yield LlmCall(f, c.line, c.end_line, c.qualname, provider, c.kwargs, c.has_star_kwargs, c.function, c.in_except, "python")
+    for f in index.by_kind("javascript", "typescript"):
+        js = f.js
+        if js is None:
+            continue
+        for jc in js.calls:
+            provider = _match(jc.qualname, JS_LLM_CALLS)
+            if provider:
+                yield LlmCall(f, jc.line, jc.end_line, jc.qualname, provider, jc.options, False, jc.function, jc.in_catch, "js")
+
+
+@dataclass(frozen=True, slots=True)
+class LlmClient:
+    file: SourceFile
+    line: int
+    qualname: str
+    provider: str
+    kwargs: dict[str, Any]
+    language: str
+
+
+def llm_clients(index: RepoIndex) -> Iterator[LlmClient]:
+    """Every place an LLM client or chat model is constructed."""
+    cached: list[LlmClient] = index.memo("llm-clients", lambda: list(_llm_clients(index)))
+    return iter(cached)
+
+
+def _llm_clients(index: RepoIndex) -> Iterator[LlmClient]:
+    for f in index.by_kind("python"):
+        facts = f.python
+        if facts is None:
+            continue
+        for c in facts.calls:
+            provider = _match(c.qualname, PY_LLM_CLIENTS)
+            if provider:
+                yield LlmClient(f, c.line, c.qualname, provider, c.kwargs, "python")
+    for f in index.by_kind("javascript", "typescript"):
+        js = f.js
+        if js is None:
+            continue
+        for jc in js.calls:
+            if not jc.is_new:
+                continue
+            provider = _match(jc.qualname, JS_LLM_CLIENTS)
+            if provider:
+                yield LlmClient(f, jc.line, jc.qualname, provider, jc.options, "js")
+
+
+def has_kw_deep(value: Any, keys: frozenset[str], depth: int = 0) -> bool:
+    """Whether `keys` appear anywhere in a call's argument values: nested dicts, config objects
+    such as `GenerateContentConfig(max_output_tokens=...)`, or the source text of a value we could
+    not evaluate (`json.dumps({"max_tokens": 300})`)."""
+    if depth > 6:
+        return False
+    if isinstance(value, dict):
+        return any((isinstance(k, str) and k in keys) or has_kw_deep(v, keys, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_kw_deep(v, keys, depth + 1) for v in value)
+    if isinstance(value, CallValue):
+        return has_kw_deep(value.kwargs, keys, depth + 1) or any(has_kw_deep(a, keys, depth + 1) for a in value.args)
+    if isinstance(value, Unknown):
+        return any(k in value.source for k in keys)
+    return False
