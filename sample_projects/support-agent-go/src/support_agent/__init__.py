@@ -1,0 +1,3 @@
+"""Acme customer-support agent."""
+
+__version__ = "1.4.2"
