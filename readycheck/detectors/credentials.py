@@ -40,7 +40,8 @@ def hardcoded_secrets(ctx: Context) -> Outcome:
     if weak:
         return outcome(Status.WARN, f"{plural(len(weak), 'possible secret')} (low confidence) in the repository", weak)
     scanned = len(ctx.index.files) - len(skip_paths)
-    return outcome(Status.PASS, f"no secrets found in {plural(scanned, 'file')}", _injection_evidence(ctx))
+    evidence = _injection_evidence(ctx) or [Evidence(".", None, None, f"{plural(scanned, 'file')} scanned, no secret found")]
+    return outcome(Status.PASS, f"no secrets found in {plural(scanned, 'file')}", evidence)
 
 
 def _redacted_line(line: str, redacted: str) -> str:

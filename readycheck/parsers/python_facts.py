@@ -430,6 +430,16 @@ class _Collector(ast.NodeVisitor):
                 isinstance(node, ast.AsyncFunctionDef),
             )
         )
+        # Defaults and annotations run at definition time: `q: str = Query(max_length=200)`,
+        # `Annotated[str, Field(max_length=80)]` are call sites of the enclosing scope.
+        args = node.args
+        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default)
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a)]:
+            if arg.annotation is not None:
+                self.visit(arg.annotation)
+        if node.returns is not None:
+            self.visit(node.returns)
         self.func_stack.append(node.name)
         saved = (self.try_depth, self.except_depth, self.loop_depth)
         self.try_depth = self.except_depth = self.loop_depth = 0
