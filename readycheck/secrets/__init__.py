@@ -1,0 +1,37 @@
+"""Secret scanning for readycheck: provider-format and high-entropy credential rules over text.
+
+``scan_text`` finds secrets, ``redact`` and ``redact_line`` make any evidence safe to show, and
+``env_assignments`` / ``is_placeholder`` read ``.env`` files. Rules live in ``rules.yaml``.
+"""
+
+from __future__ import annotations
+
+from readycheck.secrets.scanner import (
+    CONFIDENCES,
+    SecretFinding,
+    SecretRule,
+    entropy,
+    env_assignments,
+    fingerprint,
+    is_placeholder,
+    load_rules,
+    redact,
+    redact_line,
+    rule_from_mapping,
+    scan_text,
+)
+
+__all__ = [
+    "CONFIDENCES",
+    "SecretFinding",
+    "SecretRule",
+    "entropy",
+    "env_assignments",
+    "fingerprint",
+    "is_placeholder",
+    "load_rules",
+    "redact",
+    "redact_line",
+    "rule_from_mapping",
+    "scan_text",
+]
