@@ -67,7 +67,7 @@ def spend_evidence(index: RepoIndex) -> Iterator[tuple[bool, Evidence]]:
             resources = data.get("Resources") if isinstance(data, dict) else None
             if isinstance(resources, dict):
                 for name, res in resources.items():
-                    if isinstance(res, dict) and res.get("Type") in _CFN_BUDGETS:
+                    if isinstance(res, dict) and isinstance(res.get("Type"), str) and res["Type"] in _CFN_BUDGETS:
                         hard = _CFN_BUDGETS[res["Type"]]
                         note = "budget action: spend is stopped automatically" if hard else "budget with alerts only"
                         yield hard, evidence_at(f, doc.line_of(("Resources", name)), f"{res['Type']} {name}: {note}")

@@ -7,6 +7,7 @@ through `client = OpenAI(); client.chat.completions.create(...)`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -162,7 +163,11 @@ class LlmCall:
     language: str
 
 
+_TRANSPARENT = re.compile(r"\.(with_options|with_raw_response|with_streaming_response|beta(?=\.chat\.completions\.parse))(\(\))?(?=\.)")
+
+
 def _match(qualname: str, table: dict[str, str]) -> str | None:
+    qualname = _TRANSPARENT.sub("", qualname) if "with_" in qualname else qualname
     for pattern, provider in table.items():
         if qualname_matches(qualname, pattern):
             return provider

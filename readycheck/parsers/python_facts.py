@@ -312,6 +312,13 @@ class _Collector(ast.NodeVisitor):
                         self.f.bindings.setdefault(self.written(node.target), cls + "()")
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+                        for t in node.targets:
+                            if isinstance(t, ast.Tuple) and len(t.elts) == len(node.value.elts):
+                                for te, ve in zip(t.elts, node.value.elts):
+                                    value = self.resolve(ve)
+                                    if isinstance(te, (ast.Name, ast.Attribute)) and value != "?" and "." in value:
+                                        self.f.bindings.setdefault(self.written(te), value)
                     if isinstance(node.value, (ast.Call, ast.Name, ast.Attribute, ast.Await, ast.BoolOp, ast.IfExp)):
                         value = self.resolve(node.value)
                         if value != "?":
@@ -478,6 +485,9 @@ class _Collector(ast.NodeVisitor):
     def visit_If(self, node: ast.If) -> None:
         stops = any(isinstance(n, (ast.Raise, ast.Return, ast.Break)) for stmt in node.body for n in ast.walk(stmt))
         compares = [n for n in ast.walk(node.test) if isinstance(n, ast.Compare)]
+        test = node.test.operand if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not) else node.test
+        if stops and not compares and isinstance(test, ast.Call):
+            compares = [test]  # `if not store.claim(key): return`, `if already_sent(key): return`
         if stops and compares:
             names: list[str] = []
             for c in compares:
