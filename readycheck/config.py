@@ -104,6 +104,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def validate_config(data: Mapping[str, Any], source: str) -> None:
+    if not data:
+        return  # nothing to validate: keep jsonschema off the start-up path
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(config_schema())

@@ -22,7 +22,7 @@ from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.libraries import is_test_path
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import CallFact, CallValue, PythonFacts, qualname_matches
+from readycheck.parsers.python_facts import first_match, CallFact, CallValue, PythonFacts, qualname_matches
 
 __all__ = ["idempotency_keys", "SideEffect", "side_effects"]
 
@@ -89,7 +89,7 @@ def _q(qualname: str) -> str:
 
 
 def _matches(qualname: str, patterns: Iterable[str]) -> bool:
-    return any(qualname_matches(qualname, p) for p in patterns)
+    return first_match(qualname, patterns) is not None
 
 
 def _source(value: Any) -> str:

@@ -34,7 +34,7 @@ from readycheck.detectors.llm import project_qualname
 from readycheck.errors import CheckSpecError
 from readycheck.index import SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import CallValue, qualname_matches
+from readycheck.parsers.python_facts import first_match, CallValue, qualname_matches
 
 __all__ = ["library_evidence", "declared_dependencies", "is_test_path"]
 
@@ -152,10 +152,7 @@ def _call_note(qualname: str, hits: Sequence[str] = ()) -> str:
 
 
 def _match(qualname: str, patterns: Sequence[str]) -> str | None:
-    for p in patterns:
-        if qualname_matches(qualname, p):
-            return p
-    return None
+    return first_match(qualname, patterns)
 
 
 def _root(pattern_or_name: str) -> str:

@@ -166,9 +166,24 @@ class LlmCall:
 _TRANSPARENT = re.compile(r"\.(with_options|with_raw_response|with_streaming_response|beta(?=\.chat\.completions\.parse))(\(\))?(?=\.)")
 
 
+_BY_TAIL: dict[int, dict[str, list[tuple[str, str]]]] = {}
+
+
+def _tail_index(table: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Patterns grouped by their last segment, so a call is compared with a handful, not all."""
+    index = _BY_TAIL.get(id(table))
+    if index is None:
+        index = {}
+        for pattern, provider in table.items():
+            index.setdefault(pattern.replace("()", "").rsplit(".", 1)[-1], []).append((pattern, provider))
+        _BY_TAIL[id(table)] = index
+    return index
+
+
 def _match(qualname: str, table: dict[str, str]) -> str | None:
     qualname = _TRANSPARENT.sub("", qualname) if "with_" in qualname else qualname
-    for pattern, provider in table.items():
+    tail = qualname.replace("()", "").rsplit(".", 1)[-1]
+    for pattern, provider in _tail_index(table).get(tail, ()):
         if qualname_matches(qualname, pattern):
             return provider
     return None

@@ -31,7 +31,7 @@ from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.libraries import declared_dependencies, is_test_path
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import CallFact, CallValue, PythonFacts, qualname_matches
+from readycheck.parsers.python_facts import first_match, CallFact, CallValue, PythonFacts, qualname_matches
 
 __all__ = ["observability_stack", "find_observability", "PILLARS"]
 
@@ -48,7 +48,7 @@ def _q(qualname: str) -> str:
 
 
 def _matches(qualname: str, patterns: Iterable[str]) -> bool:
-    return any(qualname_matches(qualname, p) for p in patterns)
+    return first_match(qualname, patterns) is not None
 
 
 # --- Python: calls (or decorators) that prove a library is in use --------------------------------

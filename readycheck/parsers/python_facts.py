@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import ast
 import sys
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["Unknown", "CallValue", "Combination", "Guard", "RetryLoop", "qualname_matches", "ImportFact", "CallFact", "FunctionFact", "PythonFacts", "parse_python", "UNKNOWN"]
+__all__ = ["Unknown", "CallValue", "Combination", "Guard", "RetryLoop", "qualname_matches", "first_match", "ImportFact", "CallFact", "FunctionFact", "PythonFacts", "parse_python", "UNKNOWN"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,23 +149,62 @@ class PythonFacts:
     def calls_matching(self, patterns: Iterable[str]) -> list[CallFact]:
         """Calls whose resolved qualname matches one of `patterns` (see `qualname_matches`)."""
         pats = tuple(patterns)
-        return [c for c in self.calls if any(qualname_matches(c.qualname, p) for p in pats)]
+        return [c for c in self.calls if first_match(c.qualname, pats) is not None]
+
+
+@lru_cache(maxsize=4096)
+def _pattern_parts(pattern: str) -> tuple[tuple[str, ...], bool]:
+    parts = pattern.replace("()", "").split(".")
+    if parts and parts[-1] == "**":
+        return tuple(parts[:-1]), True
+    return tuple(parts), False
+
+
+@lru_cache(maxsize=65536)
+def _qual_parts(qualname: str) -> tuple[str, ...]:
+    return tuple(qualname.replace("()", "").split("."))
 
 
 def qualname_matches(qualname: str, pattern: str) -> bool:
     """`pattern` is a dotted name; `*` matches one segment, a trailing `.**` any rest.
     Instance markers `()` are ignored, so "openai.OpenAI.chat.completions.create" matches
     "openai.OpenAI().chat.completions.create"."""
-    q = qualname.replace("()", "").split(".")
-    p = pattern.replace("()", "").split(".")
-    if p and p[-1] == "**":
-        p = p[:-1]
+    p, rest = _pattern_parts(pattern)
+    q = _qual_parts(qualname)
+    if rest:
         if len(q) < len(p):
             return False
         q = q[: len(p)]
-    if len(q) != len(p):
+    elif len(q) != len(p) or (p[-1] != "*" and p[-1] != q[-1]):
         return False
     return all(pp == "*" or pp == qq for pp, qq in zip(p, q))
+
+
+@lru_cache(maxsize=1024)
+def _pattern_index(patterns: tuple[str, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    by_tail: dict[str, list[int]] = {}
+    wild: list[int] = []
+    for i, pattern in enumerate(patterns):
+        parts, rest = _pattern_parts(pattern)
+        if rest or not parts or parts[-1] == "*":
+            wild.append(i)
+        else:
+            by_tail.setdefault(parts[-1], []).append(i)
+    return {k: tuple(v) for k, v in by_tail.items()}, tuple(wild)
+
+
+def first_match(qualname: str, patterns: Iterable[str]) -> str | None:
+    """The first of `patterns` that `qualname` matches, found through an index of the patterns'
+    last segments: a call is compared with the few patterns that can match, not all of them."""
+    pats = patterns if isinstance(patterns, tuple) else tuple(patterns)
+    by_tail, wild = _pattern_index(pats)
+    candidates = by_tail.get(_qual_parts(qualname)[-1], ())
+    if wild:
+        candidates = tuple(sorted(candidates + wild))
+    for i in candidates:
+        if qualname_matches(qualname, pats[i]):
+            return pats[i]
+    return None
 
 
 def _short(node: ast.AST) -> str:

@@ -81,6 +81,22 @@ def test_builtin_pack_covers_every_item_and_question() -> None:
     assert {"hardcoded-secret", "retry-policy", "rollback-readiness", "runbook", "spend-ceiling"} <= card
 
 
+def test_builtin_specs_validate_against_the_schema() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from readycheck.config import schema_path
+    from readycheck.registry import builtin_pack_dir
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema_path("check").read_text()))
+    paths = sorted(builtin_pack_dir().rglob("*.yaml"))
+    assert len(paths) >= 13
+    for path in paths:
+        validator.validate(yaml.safe_load(path.read_text()))
+
+
 def test_pack_meta_ids_slugs_docs_and_detectors() -> None:
     reg = load_registry(plugins=False)
     specs = list(reg.specs.values())
