@@ -158,6 +158,7 @@ def llm_token_cap(ctx: Context) -> Outcome:
 
 _BUDGET_KWARGS = frozenset({"max_turns", "max_iterations", "recursion_limit", "max_steps", "max_rounds", "max_consecutive_auto_reply", "max_iter", "maxSteps", "maxTurns", "stopWhen"})
 _BUDGET_NAME = re.compile(r"(turn|iteration|iter|step|round|token|budget|hop|attempt|calls)s?", re.I)
+_LOG_METHODS = frozenset({"debug", "info", "warn", "warning", "error", "exception", "critical", "fatal", "trace", "log"})
 _LIMIT_NAME = re.compile(r"(max|limit|budget|cap)", re.I)
 
 
@@ -202,6 +203,8 @@ def unbounded_agent_loop(ctx: Context) -> Outcome:
             elif not has_exit:
                 runaway.append(evidence_at(f, start, "endless loop around an LLM call with no break, return or throw"))
         for call in facts.calls:
+            if call.func.rsplit(".", 1)[-1] in _LOG_METHODS:
+                continue  # logging a budget does not enforce it
             kw = call.kwargs if f.kind == "python" else call.options
             hits = sorted(k for k in _BUDGET_KWARGS if has_kw_deep(kw, frozenset({k})))
             if hits:

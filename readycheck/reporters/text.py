@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -30,7 +32,11 @@ def clean(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
-def _result_block(r: Result, verbose: bool) -> list[Text]:
+def _indented(text: Text, left: int) -> Padding:
+    return Padding(text, (0, 0, 0, left), expand=False)
+
+
+def _result_block(r: Result, verbose: bool) -> list[Any]:
     label, style = _STATUS_STYLE[r.status]
     head = Text("    ")
     head.append(label, style=style)
@@ -38,11 +44,11 @@ def _result_block(r: Result, verbose: bool) -> list[Text]:
     head.append(r.spec.slug, style="cyan")
     tags = [r.effective_severity.value] + (["blocking"] if r.effective_blocking else [])
     head.append(f"  [{', '.join(tags)}]", style="dim")
-    lines = [head, Text("        " + clean(r.message))]
+    lines: list[Any] = [head, _indented(Text(clean(r.message)), 8)]
     shown = r.evidence if verbose or r.status in (Status.FAIL, Status.WARN) else r.evidence[:3]
     for ev in shown[:12]:
         loc = ev.path + (f":{ev.line}" if ev.line else "")
-        t = Text("        → ", style="dim")
+        t = Text("        → ", style="dim", overflow="ellipsis", no_wrap=True)
         t.append(clean(loc), style="underline")
         if ev.note:
             t.append(f"  {clean(ev.note)}", style="italic")
@@ -52,9 +58,9 @@ def _result_block(r: Result, verbose: bool) -> list[Text]:
     if len(r.evidence) > len(shown[:12]):
         lines.append(Text(f"        … and {len(r.evidence) - len(shown[:12])} more (see --format json)", style="dim"))
     if r.status in (Status.FAIL, Status.WARN) and r.spec.remediation:
-        fix = Text("        fix: ", style="bold")
+        fix = Text("fix: ", style="bold")
         fix.append(clean(r.spec.remediation))
-        lines.append(fix)
+        lines.append(_indented(fix, 8))
     return lines
 
 
@@ -89,7 +95,7 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
 
     for phase, phase_title in PHASES:
         items = [i for i in ITEMS if i.phase == phase]
-        blocks: list[Text] = []
+        blocks: list[Any] = []
         for item in items:
             results = [r for r in report.results if r.spec.item == item.number]
             if quiet:
@@ -102,7 +108,10 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
         if blocks:
             console.print(Text(phase_title, style="bold underline"))
             for b in blocks:
-                console.print(b)
+                if isinstance(b, Text) and b.no_wrap:
+                    console.print(b, no_wrap=True, overflow="ellipsis")
+                else:
+                    console.print(b)
             console.print()
     if report.skipped and not quiet:
         reasons: dict[str, int] = {}
