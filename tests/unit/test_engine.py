@@ -1,0 +1,105 @@
+"""Engine and reports: isolation, time bounds, fail-closed verdicts, safe output."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+from readycheck.config import Policy
+from readycheck.engine import run_audit, run_check
+from readycheck.index import build_index
+from readycheck.model import Evidence, Outcome, Status
+from readycheck.registry import load_registry
+from readycheck.reporters import render
+
+from tests.unit.test_cli import invoke
+
+REG = load_registry(plugins=False)
+
+
+def test_a_hanging_check_is_abandoned_as_an_error(tmp_path: Path) -> None:
+    release = threading.Event()
+
+    def hang(ctx):  # noqa: ANN001
+        release.wait(30)
+        return Outcome(Status.PASS, "never")
+
+    spec = REG.get("RC0601")
+    policy = Policy(root=tmp_path, check_timeout=0.2)
+    result = run_check(spec, hang, build_index(tmp_path, use_git=False), policy)
+    release.set()
+    assert result.status is Status.ERROR and "did not finish within 0.2 s" in result.message
+
+
+def test_a_detector_returning_garbage_is_an_error(tmp_path: Path) -> None:
+    result = run_check(REG.get("RC1001"), lambda ctx: "ok", build_index(tmp_path, use_git=False), Policy(root=tmp_path))
+    assert result.status is Status.ERROR and "not an Outcome" in result.message
+
+
+def test_errored_blocking_check_fails_closed(tmp_path: Path) -> None:
+    def boom(ctx):  # noqa: ANN001
+        raise RuntimeError("kaboom")
+
+    reg = load_registry(plugins=False)
+    reg.detectors["rollback-readiness"] = boom
+    report = run_audit(tmp_path, Policy(root=tmp_path), reg, reg.select(None))
+    answers = {q.question.id: q for q in report.questions}
+    assert answers["rollback-5min"].answer.value in ("no", "unknown")
+    assert report.verdict.value == "NO-GO" and "RC1201" in report.verdict_reason
+    rb = next(r for r in report.results if r.spec.id == "RC1201")
+    assert rb.status is Status.ERROR and "RuntimeError: kaboom" in rb.message
+
+
+def test_evidence_snippets_are_redacted_whatever_the_check(tmp_path: Path) -> None:
+    key = "sk-proj-" + "Zx9Qw" * 10 + "T3BlbkFJ" + "Lm4Np" * 4
+
+    def leaky(ctx):  # noqa: ANN001
+        return Outcome(Status.WARN, "leaky", (Evidence("a.py", 1, f'client = OpenAI(api_key="{key}")'),))
+
+    result = run_check(REG.get("RC0102"), leaky, build_index(tmp_path, use_git=False), Policy(root=tmp_path))
+    assert key not in result.evidence[0].snippet and "sk-proj-" in result.evidence[0].snippet
+
+
+def test_text_report_neutralises_terminal_escapes(tmp_path: Path) -> None:
+    name = "evil\x1b[2J\x1b]0;pwned\x07.md"
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "RUNBOOK.md").write_text("# Runbook\n## Failure modes\x1b[31m red\n")
+    report = run_audit(tmp_path, Policy(root=tmp_path), REG, REG.select(["RC1001"]))
+    r = report.results[0]
+    hostile = replace(r, evidence=(Evidence(name, 1, "text \x1b[2J here", "note\x1b[0m"),) + r.evidence)
+    report = replace(report, results=(hostile,))
+    out = render(report, "text", color=False)
+    assert "\x1b" not in out and "\x07" not in out
+    colored = render(report, "text", color=True)
+    assert "\x1b[2J" not in colored and "\x1b]0;" not in colored
+
+
+def test_audit_survives_hostile_files_through_the_cli(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "bad_utf8.py").write_bytes(b"from openai import OpenAI\nname = '\xff\xfe\xfa'\nOpenAI().chat.completions.create(model='m', messages=[])\n")
+    (root / "broken.py").write_text("def (:\n")
+    (root / "bomb.yaml").write_text("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)))
+    (root / "bad.json").write_text("{not json")
+    (root / "bad.tf").write_text('resource "x" {\n  = broken\n')
+    (root / "blob.bin").write_bytes(os.urandom(4096))
+    (root / "model.py").write_bytes(b"\x00\x01binary pretending to be python")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret\n")
+    os.symlink(outside, root / "escape.txt")
+    os.symlink(root / "loop", root / "loop")
+    os.mkfifo(root / "pipe")
+    code, out, err = invoke("audit", str(root), "--format", "json")
+    assert code == 1, err
+    assert "Traceback" not in err
+    data = json.loads(out)
+    assert data["summary"]["error"] == 0
+    by_reason = data["files"]["skipped_by_reason"]
+    assert by_reason.get("binary", 0) >= 1 and by_reason.get("symlink pointing outside the target") == 1
+    token_cap = next(r for r in data["results"] if r["id"] == "RC0102")
+    assert token_cap["status"] == "fail" and token_cap["evidence"][0]["path"] == "bad_utf8.py"
+    assert any("could not be parsed" in n for n in data["notes"])
