@@ -175,7 +175,7 @@ def checks_list(
     from readycheck.docs import checks_json, checks_markdown, checks_text
     from readycheck.registry import load_registry
 
-    dirs = ()
+    dirs: tuple[Path, ...] = ()
     if config is not None:
         from readycheck.config import load_policy
 
@@ -236,7 +236,7 @@ def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
     try:
         from typer._click import exceptions as cx
     except ImportError:  # pragma: no cover - older typer
-        from click import exceptions as cx  # type: ignore[no-redef]
+        from click import exceptions as cx  # type: ignore[no-redef,import-not-found,unused-ignore]
     exits = tuple({typer.Exit, getattr(cx, "Exit", typer.Exit)})
     aborts = tuple({typer.Abort, getattr(cx, "Abort", typer.Abort)})
     return exits, aborts, cx.ClickException

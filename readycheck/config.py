@@ -70,7 +70,7 @@ def _find_config(root: Path) -> tuple[Path | None, dict[str, Any]]:
         try:
             import tomllib
         except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
         try:
             with open(pyproject, "rb") as fh:
                 data = tomllib.load(fh)

@@ -63,7 +63,9 @@ def parse_docs(text: str) -> CheckDocs:
             continue
         if current:
             parts[current].append(line)
-    get = lambda k: "\n".join(parts.get(k, [])).strip()  # noqa: E731
+    def get(k: str) -> str:
+        return "\n".join(parts.get(k, [])).strip()
+
     return CheckDocs(get("what"), get("why"), get("fix"), get("example"), get("options") or None, get("limits") or None)
 
 

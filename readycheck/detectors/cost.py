@@ -82,8 +82,8 @@ def spend_evidence(index: RepoIndex) -> Iterator[tuple[bool, Evidence]]:
                     yield True, evidence_at(f, doc.line_of(path), f"spend cap `{'.'.join(map(str, path))}` = {value}")
     for f in index.by_kind("env"):
         if not re.search(r"\.(example|sample|template|dist)$", f.path):
-            for i, line in enumerate(f.lines, 1):
-                m = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['\"]?([^'\"#\s]*)", line)
+            for i, text in enumerate(f.lines, 1):
+                m = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['\"]?([^'\"#\s]*)", text)
                 if m and _positive(m.group(2)) and _is_money_cap((m.group(1),)):
                     yield True, evidence_at(f, i, f"spend cap {m.group(1)}")
     for f in index.by_kind("python"):

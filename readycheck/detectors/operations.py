@@ -53,7 +53,7 @@ _ORDERED = re.compile(r"^\s*(\d+[.)]|[-*]\s+\[?\s?\]?)\s+\S")
 
 
 def _documented_rollback(index: RepoIndex) -> list[Evidence]:
-    out = []
+    out: list[Evidence] = []
     docs = index.by_kind("markdown", "text")
     found, _ = match_sections(docs, _ROLLBACK_SECTIONS)
     if not found:

@@ -848,13 +848,13 @@ class _Collector:
                         if right.type in _FUNCTIONS:
                             self.fn_names[right.id] = (key.rsplit(".", 1)[-1], False)
             elif t in ("public_field_definition", "field_definition"):
-                name = node.child_by_field_name("name") or node.child_by_field_name("property")
+                field_name = node.child_by_field_name("name") or node.child_by_field_name("property")
                 value = node.child_by_field_name("value")
-                key = self.key(name)
-                if key is not None and value is not None:
-                    self.candidate(f"this.{key}", value, None)
+                field_key = self.key(field_name)
+                if field_key is not None and value is not None:
+                    self.candidate(f"this.{field_key}", value, None)
                     if value.type in _FUNCTIONS:
-                        self.fn_names[value.id] = (key, False)
+                        self.fn_names[value.id] = (field_key, False)
             elif t in ("required_parameter", "optional_parameter", "assignment_pattern"):
                 self.parameter(node)
             elif t in _FUNCTIONS:

@@ -480,11 +480,11 @@ class _Collector(ast.NodeVisitor):
         # Defaults and annotations run at definition time: `q: str = Query(max_length=200)`,
         # `Annotated[str, Field(max_length=80)]` are call sites of the enclosing scope.
         args = node.args
-        for default in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            self.visit(default)
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a)]:
-            if arg.annotation is not None:
-                self.visit(arg.annotation)
+        for default_value in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
+            self.visit(default_value)
+        for parameter in [*args.posonlyargs, *args.args, *args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a)]:
+            if parameter.annotation is not None:
+                self.visit(parameter.annotation)
         if node.returns is not None:
             self.visit(node.returns)
         self.func_stack.append(node.name)
@@ -520,11 +520,11 @@ class _Collector(ast.NodeVisitor):
         for stmt in node.orelse + node.finalbody:
             self.visit(stmt)
 
-    visit_TryStar = visit_Try
+    visit_TryStar = visit_Try  # type: ignore[assignment]
 
     def visit_If(self, node: ast.If) -> None:
         stops = any(isinstance(n, (ast.Raise, ast.Return, ast.Break)) for stmt in node.body for n in ast.walk(stmt))
-        compares = [n for n in ast.walk(node.test) if isinstance(n, ast.Compare)]
+        compares: list[ast.expr] = [n for n in ast.walk(node.test) if isinstance(n, ast.Compare)]
         test = node.test.operand if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not) else node.test
         if stops and not compares and isinstance(test, ast.Call):
             compares = [test]  # `if not store.claim(key): return`, `if already_sent(key): return`

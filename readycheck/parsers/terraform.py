@@ -31,8 +31,8 @@ class TfFile:
         return [b for b in self.blocks if b.kind == "resource" and (not types or b.type in types)]
 
 
-def _unquote(s: Any) -> str:
-    s = str(s)
+def _unquote(value: Any) -> str:
+    s = str(value)
     return s[1:-1] if len(s) >= 2 and s[0] == s[-1] == '"' else s
 
 

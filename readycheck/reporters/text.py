@@ -87,7 +87,7 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
     go = report.verdict is Verdict.GO
     title = Text(f" {report.verdict.value} ", style="bold white on green" if go else "bold white on red")
     counts = Text("  ".join(f"{k} {v}" for k, v in summary.items()), style="dim")
-    banner_body = [qtable, Text(""), counts]
+    banner_body: list[Any] = [qtable, Text(""), counts]
     if not go:
         banner_body.insert(0, Text(clean(report.verdict_reason) + "\n", style="red"))
     console.print(header)
