@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
-from readycheck.detectors.libraries import is_test_path
+from readycheck.detectors.project import is_test_path
 from readycheck.detectors.llm import llm_clients, provider_of
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status

@@ -30,31 +30,19 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
-from readycheck.detectors.llm import project_qualname
+from readycheck.detectors.llm import has_kw_deep, project_qualname
+from readycheck.detectors.project import declared_dependencies, is_test_path, normalise_package as _norm
 from readycheck.errors import CheckSpecError
 from readycheck.index import SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import first_match, CallValue, qualname_matches
+from readycheck.parsers.python_facts import first_match
 
-__all__ = ["library_evidence", "declared_dependencies", "is_test_path"]
+__all__ = ["library_evidence"]
 
-_TEST_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|testing)/|(^|/)(test_[^/]*\.py|[^/]*_test\.py|conftest\.py|[^/]*\.(test|spec)\.[cm]?[jt]sx?)$"
-)
 _NOT_CONFIG_FILES = re.compile(r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|composer\.lock|Cargo\.lock|uv\.lock)$")
 _REQUIREMENTS = ("**/requirements*.txt", "**/requirements/*.txt", "**/requirements*.in", "**/requirements/*.in")
-_REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(?:[<>=!~;@ ]|$)")
-_PKG_JSON_SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 _KINDS = ("code", "file", "config")
 _MAX_EVIDENCE = 40
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.strip().lower())
 
 
 def _list(ctx: Context, name: str) -> list[str]:
@@ -129,21 +117,7 @@ class _Found:
         if not self.prefer:
             return False
         links = {seg.replace("()", "") for seg in qualname.split(".")}
-        return bool(links & self.prefer) or _has_key(keywords, self.prefer)
-
-
-def _has_key(value: Any, keys: frozenset[str], depth: int = 0) -> bool:
-    """Whether one of `keys` is passed by name, at any depth of literal dicts and nested calls
-    (`GenerateContentConfig(max_output_tokens=...)`); code we could not evaluate does not count."""
-    if depth > 6:
-        return False
-    if isinstance(value, dict):
-        return any((isinstance(k, str) and k in keys) or _has_key(v, keys, depth + 1) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_has_key(v, keys, depth + 1) for v in value)
-    if isinstance(value, CallValue):
-        return _has_key(value.kwargs, keys, depth + 1) or any(_has_key(a, keys, depth + 1) for a in value.args)
-    return False
+        return bool(links & self.prefer) or has_kw_deep(keywords, self.prefer, trust_source=False)
 
 
 def _call_note(qualname: str, hits: Sequence[str] = ()) -> str:
@@ -220,7 +194,7 @@ def _python(ctx: Context, found: _Found, include_tests: bool) -> None:
                 keys = kw_filters.get(pattern)
                 hits: list[str] = []
                 if keys is not None:
-                    hits = sorted(k for k in keys if _has_key(call.kwargs, frozenset({k})))
+                    hits = sorted(k for k in keys if has_kw_deep(call.kwargs, frozenset({k}), trust_source=False))
                     if not hits:
                         continue
                 note = _call_note(qn, hits)
@@ -271,7 +245,7 @@ def _js(ctx: Context, found: _Found, include_tests: bool) -> None:
             keys = opt_filters.get(pattern)
             hits: list[str] = []
             if keys is not None:
-                hits = sorted(k for k in keys if _has_key(call.options, frozenset({k})))
+                hits = sorted(k for k in keys if has_kw_deep(call.options, frozenset({k}), trust_source=False))
                 if not hits:
                     continue
             note = ("new " if call.is_new else "") + (f"`{call.qualname}({{ {', '.join(hits)} }})`" if hits else _call_note(call.qualname))
@@ -311,61 +285,6 @@ def _config(ctx: Context, found: _Found) -> None:
 
 
 # --- dependencies ---------------------------------------------------------------------------------
-def _toml_line(f: SourceFile, start: int | None, text: str) -> int | None:
-    """The line of a string item in a TOML array: TOML keeps no line for list items."""
-    for n in range(start or 1, len(f.lines) + 1):
-        line = f.line(n)
-        if f'"{text}"' in line or f"'{text}'" in line:
-            return n
-    return start
-
-
-def declared_dependencies(files: Iterable[SourceFile]) -> list[tuple[str, SourceFile, int | None]]:
-    """(normalised name, manifest, line) for every dependency declared in requirements files,
-    pyproject.toml (PEP 621, dependency groups, Poetry, uv, PDM) and package.json."""
-    out: list[tuple[str, SourceFile, int | None]] = []
-    for f in files:
-        if f.kind == "text" or f.name.endswith(".in"):
-            for n, line in enumerate(f.lines, 1):
-                stripped = line.split(" #", 1)[0].strip()
-                if not stripped or stripped.startswith(("#", "-")):
-                    continue
-                m = _REQ_LINE.match(stripped)
-                if m:
-                    out.append((_norm(m.group(1)), f, n))
-        elif f.name == "package.json":
-            for doc in f.documents:
-                data = doc.data if isinstance(doc.data, dict) else {}
-                for section in _PKG_JSON_SECTIONS:
-                    deps = data.get(section)
-                    if isinstance(deps, dict):
-                        for name in deps:
-                            out.append((_norm(str(name)), f, doc.line_of((section, name))))
-        elif f.name == "pyproject.toml":
-            for doc in f.documents:
-                for path, value in doc.walk():
-                    lists = (
-                        path in (("project", "dependencies"), ("tool", "uv", "dev-dependencies"))
-                        or (len(path) == 3 and path[:2] == ("project", "optional-dependencies"))
-                        or (len(path) == 2 and path[0] == "dependency-groups")
-                        or (len(path) == 4 and path[:3] == ("tool", "pdm", "dev-dependencies"))
-                    )
-                    if lists and isinstance(value, list):
-                        for item in value:
-                            if isinstance(item, str):
-                                m = _REQ_LINE.match(item)
-                                if m:
-                                    out.append((_norm(m.group(1)), f, _toml_line(f, doc.line_of(path), item)))
-                    tables = (
-                        path in (("tool", "poetry", "dependencies"), ("tool", "poetry", "dev-dependencies"))
-                        or (len(path) == 5 and path[:3] == ("tool", "poetry", "group") and path[4] == "dependencies")
-                    )
-                    if tables and isinstance(value, dict):
-                        for name in value:
-                            out.append((_norm(str(name)), f, doc.line_of(path + (name,))))
-    return out
-
-
 def _dependencies(ctx: Context, found: _Found) -> None:
     wanted = {_norm(n) for n in _list(ctx, "dependencies")}
     if not wanted:

@@ -297,18 +297,20 @@ def _llm_clients(index: RepoIndex) -> Iterator[LlmClient]:
                 yield LlmClient(f, jc.line, jc.qualname, provider, jc.options, "js")
 
 
-def has_kw_deep(value: Any, keys: frozenset[str], depth: int = 0) -> bool:
+def has_kw_deep(value: Any, keys: frozenset[str], depth: int = 0, *, trust_source: bool = True) -> bool:
     """Whether `keys` appear anywhere in a call's argument values: nested dicts, config objects
-    such as `GenerateContentConfig(max_output_tokens=...)`, or the source text of a value we could
-    not evaluate (`json.dumps({"max_tokens": 300})`)."""
+    such as `GenerateContentConfig(max_output_tokens=...)`, and, with `trust_source`, the source
+    text of a value we could not evaluate (`json.dumps({"max_tokens": 300})`)."""
     if depth > 6:
         return False
     if isinstance(value, dict):
-        return any((isinstance(k, str) and k in keys) or has_kw_deep(v, keys, depth + 1) for k, v in value.items())
+        return any((isinstance(k, str) and k in keys) or has_kw_deep(v, keys, depth + 1, trust_source=trust_source) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return any(has_kw_deep(v, keys, depth + 1) for v in value)
+        return any(has_kw_deep(v, keys, depth + 1, trust_source=trust_source) for v in value)
     if isinstance(value, CallValue):
-        return has_kw_deep(value.kwargs, keys, depth + 1) or any(has_kw_deep(a, keys, depth + 1) for a in value.args)
-    if isinstance(value, Unknown):
+        return has_kw_deep(value.kwargs, keys, depth + 1, trust_source=trust_source) or any(
+            has_kw_deep(a, keys, depth + 1, trust_source=trust_source) for a in value.args
+        )
+    if isinstance(value, Unknown) and trust_source:
         return any(k in value.source for k in keys)
     return False

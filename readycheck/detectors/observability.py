@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
-from readycheck.detectors.libraries import declared_dependencies, is_test_path
+from readycheck.detectors.project import declared_dependencies, is_test_path
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import first_match, CallFact, CallValue, PythonFacts, qualname_matches
+from readycheck.parsers.python_facts import CallFact, CallValue, PythonFacts, first_match, qualname_matches
 
 __all__ = ["observability_stack", "find_observability", "PILLARS"]
 
