@@ -327,7 +327,11 @@ class _Collector(ast.NodeVisitor):
 
     # --- first pass: imports, bindings and wrappers (flow-insensitive) ------------------------
     def prepass(self, tree: ast.Module) -> None:
+        # One walk of the tree; the rounds below look only at the statements that bind names.
+        binders: list[ast.AST] = []
         for node in ast.walk(tree):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.AsyncWith)):
+                binders.append(node)
             if isinstance(node, ast.Import):
                 for a in node.names:
                     local = a.asname or a.name.split(".")[0]
@@ -343,9 +347,14 @@ class _Collector(ast.NodeVisitor):
                     self.f.imports.append(ImportFact(mod, a.name, local, node.lineno))
         # Bindings need aliases; wrappers need bindings. Two rounds settle chains like
         # `C = OpenAI; client = C()`.
+        returns_of = {
+            node.name: [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
         for round_ in range(2):
             self.f.bindings.clear()
-            for node in ast.walk(tree):
+            for node in binders:
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, (ast.Name, ast.Attribute)):
                     cls = self.annotation(node.annotation)
                     if cls:
@@ -387,15 +396,13 @@ class _Collector(ast.NodeVisitor):
                             value = self.resolve(item.context_expr)
                             if value != "?":
                                 self.f.bindings.setdefault(item.optional_vars.id, value)
-            for node in tree.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    returns = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
-                    if returns and all(r.value is not None for r in returns):
-                        targets_ = {self.resolve(r.value) for r in returns if r.value is not None}
-                        if len(targets_) == 1:
-                            target = targets_.pop()
-                            if not target.startswith("?") and target.endswith("()"):
-                                self.wrappers[node.name] = target
+            for name, returns in returns_of.items():
+                if returns and all(r.value is not None for r in returns):
+                    targets_ = {self.resolve(r.value) for r in returns if r.value is not None}
+                    if len(targets_) == 1:
+                        target = targets_.pop()
+                        if not target.startswith("?") and target.endswith("()"):
+                            self.wrappers[name] = target
 
     # --- second pass: calls with context --------------------------------------------------------
     def _literal(self, node: ast.AST, depth: int = 0) -> Any:
