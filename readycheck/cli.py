@@ -139,20 +139,36 @@ def audit(
 
 
 class _progress:
-    """A one-line, transient progress display on stderr (terminals only)."""
+    """A one-line, transient progress display on stderr, for terminals only and only once the
+    audit has taken longer than half a second: a quick audit prints nothing extra."""
+
+    DELAY = 0.5
 
     def __init__(self) -> None:
+        import threading
+
         from rich.console import Console
 
-        self.console = Console(stderr=True)
-        self.status = self.console.status("indexing files…")
-        self.status.start()
+        self.status = Console(stderr=True).status("indexing files…")
+        self.lock = threading.Lock()
+        self.closed = False
+        self.timer = threading.Timer(self.DELAY, self._start)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _start(self) -> None:
+        with self.lock:
+            if not self.closed:
+                self.status.start()
 
     def update(self, spec: object) -> None:
         self.status.update(f"running {getattr(spec, 'id', '')} {getattr(spec, 'slug', '')}…")
 
     def close(self) -> None:
-        self.status.stop()
+        with self.lock:
+            self.closed = True
+            self.timer.cancel()
+            self.status.stop()
 
 
 def _target(path: Path) -> Path:
