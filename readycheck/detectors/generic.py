@@ -60,7 +60,9 @@ def file_exists(ctx: Context) -> Outcome:
     files = _files(ctx, kinds)
     sections: Mapping[str, Sequence[str]] = ctx.param("headings", {}) or {}
     if not files:
-        return outcome(_status(ctx.param("missing_status"), Status.FAIL), f"no {what} found (looked for {', '.join(ctx.param('globs') or [])})")
+        globs = list(ctx.param("globs") or [])
+        where = ", ".join(globs[:3]) + (f" and {len(globs) - 3} more patterns" if len(globs) > 3 else "")
+        return outcome(_status(ctx.param("missing_status"), Status.FAIL), f"no {what} found (looked for {where})")
     if not sections:
         return outcome(Status.PASS, f"{what} found", [Evidence(f.path, 1, None, what) for f in files[:10]])
     found, missing = match_sections(files, sections)

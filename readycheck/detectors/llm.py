@@ -239,23 +239,49 @@ def llm_calls(index: RepoIndex) -> Iterator[LlmCall]:
     return iter(cached)
 
 
+# A client handed in from elsewhere (`def __init__(self, client): self.client = client`) cannot be
+# resolved; the SDK's method path, a `model=` argument and the SDK imported in the same file can.
+_SDK_METHOD_TAILS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "chat.completions.create": ("openai", ("openai", "groq", "mistralai")),
+    "responses.create": ("openai", ("openai",)),
+    "messages.create": ("anthropic", ("anthropic",)),
+    "models.generate_content": ("google", ("google.genai", "google")),
+}
+
+
+def _by_method_path(qualname: str, kwargs: dict[str, Any], imported: set[str]) -> str | None:
+    if "model" not in kwargs:
+        return None
+    plain = qualname.replace("()", "")
+    for tail, (provider, modules) in _SDK_METHOD_TAILS.items():
+        if plain.endswith("." + tail) and any(m in imported or any(i.startswith(m + ".") for i in imported) for m in modules):
+            return provider
+    return None
+
+
 def _llm_calls(index: RepoIndex) -> Iterator[LlmCall]:
     for f in index.by_kind("python"):
         facts = f.python
         if facts is None or not facts.calls:
             continue
+        imported = facts.imported_modules()
         for c in facts.calls:
             provider = _match(c.qualname, PY_LLM_CALLS)
             if provider is None and "." in c.qualname and not c.qualname.startswith(("self.", "?")):
                 provider = _match(project_qualname(index, c.qualname), PY_LLM_CALLS)
+            if provider is None:
+                provider = _by_method_path(c.qualname, c.kwargs, imported)
             if provider:
                 yield LlmCall(f, c.line, c.end_line, c.qualname, provider, c.kwargs, c.has_star_kwargs, c.function, c.in_except, "python")
     for f in index.by_kind("javascript", "typescript"):
         js = f.js
         if js is None:
             continue
+        js_imported = js.imported_modules()
         for jc in js.calls:
-            provider = _match(jc.qualname, JS_LLM_CALLS)
+            provider = _match(jc.qualname, JS_LLM_CALLS) or _by_method_path(
+                jc.qualname, jc.options, {"anthropic" if m == "@anthropic-ai/sdk" else m for m in js_imported}
+            )
             if provider:
                 yield LlmCall(f, jc.line, jc.end_line, jc.qualname, provider, jc.options, False, jc.function, jc.in_catch, "js")
 

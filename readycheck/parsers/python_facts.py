@@ -251,6 +251,7 @@ class _Collector(ast.NodeVisitor):
         self.wrappers: dict[str, str] = facts.wrappers
         self.constants: dict[str, Any] = {}
         self.exprs: dict[str, ast.expr | None] = {}  # names assigned exactly once -> their expression
+        self.dict_items: dict[str, dict[str, ast.expr]] = {}  # params["key"] = value, by name
 
     # --- name resolution -------------------------------------------------------------------
     def resolve(self, node: ast.AST, depth: int = 0) -> str:
@@ -326,6 +327,12 @@ class _Collector(ast.NodeVisitor):
         return ".".join(reversed(parts))
 
     # --- first pass: imports, bindings and wrappers (flow-insensitive) ------------------------
+    def bind(self, key: str, value: str) -> None:
+        """First resolved binding wins; a later round may replace one that did not resolve yet
+        (`self.client = client` seen before `client = OpenAI()`)."""
+        old = self.f.bindings.get(key)
+        if old is None or ("." not in old.replace("()", "") and "." in value):
+            self.f.bindings[key] = value
     def prepass(self, tree: ast.Module) -> None:
         # One walk of the tree; the rounds below look only at the statements that bind names.
         binders: list[ast.AST] = []
@@ -352,13 +359,12 @@ class _Collector(ast.NodeVisitor):
             for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
-        for round_ in range(2):
-            self.f.bindings.clear()
+        for round_ in range(3):
             for node in binders:
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, (ast.Name, ast.Attribute)):
                     cls = self.annotation(node.annotation)
                     if cls:
-                        self.f.bindings.setdefault(self.written(node.target), cls + "()")
+                        self.bind(self.written(node.target), cls + "()")
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
@@ -367,17 +373,22 @@ class _Collector(ast.NodeVisitor):
                                 for te, ve in zip(t.elts, node.value.elts):
                                     value = self.resolve(ve)
                                     if isinstance(te, (ast.Name, ast.Attribute)) and value != "?" and "." in value:
-                                        self.f.bindings.setdefault(self.written(te), value)
+                                        self.bind(self.written(te), value)
                     if isinstance(node.value, (ast.Call, ast.Name, ast.Attribute, ast.Await, ast.BoolOp, ast.IfExp)):
                         value = self.resolve(node.value)
                         if value != "?":
                             for t in targets:
                                 key = self.written(t) if isinstance(t, (ast.Name, ast.Attribute)) else None
                                 if key and not key.startswith("?") and key != value:
-                                    self.f.bindings.setdefault(key, value)
+                                    self.bind(key, value)
                     for t in targets:
                         if isinstance(t, ast.Name) and round_ == 0:
                             self.exprs[t.id] = node.value if t.id not in self.exprs else None
+                        if (
+                            round_ == 0 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                            and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str)
+                        ):
+                            self.dict_items.setdefault(t.value.id, {})[t.slice.value] = node.value
                         if isinstance(t, (ast.Name, ast.Attribute)):
                             lit = _literal(node.value)
                             if not isinstance(lit, Unknown):
@@ -389,13 +400,13 @@ class _Collector(ast.NodeVisitor):
                     for arg in node.args.args + node.args.kwonlyargs:
                         cls = self.annotation(arg.annotation)
                         if cls and arg.arg not in ("self", "cls"):
-                            self.f.bindings.setdefault(arg.arg, cls + "()")
+                            self.bind(arg.arg, cls + "()")
                 elif isinstance(node, (ast.With, ast.AsyncWith)):
                     for item in node.items:
                         if isinstance(item.optional_vars, ast.Name):
                             value = self.resolve(item.context_expr)
                             if value != "?":
-                                self.f.bindings.setdefault(item.optional_vars.id, value)
+                                self.bind(item.optional_vars.id, value)
             for name, returns in returns_of.items():
                 if returns and all(r.value is not None for r in returns):
                     targets_ = {self.resolve(r.value) for r in returns if r.value is not None}
@@ -436,16 +447,44 @@ class _Collector(ast.NodeVisitor):
             return out
         return _literal(node)
 
+    def _expand_star(self, value: ast.expr) -> dict[str, ast.expr] | None:
+        """The keys of `**params` when they can be read: a dict literal, `dict(k=v)`, or a name
+        bound once to one of those, plus `params["k"] = v` assignments anywhere in the module."""
+        name = value.id if isinstance(value, ast.Name) else None
+        if name is not None:
+            bound = self.exprs.get(name)
+            if bound is None:
+                return None
+            value = bound
+        out: dict[str, ast.expr] = {}
+        if isinstance(value, ast.Dict):
+            for k, v in zip(value.keys, value.values):
+                if k is None:
+                    return None  # {**other, ...}
+                if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                    out[k.value] = v
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict" and not value.args:
+            for kw in value.keywords:
+                if kw.arg is None:
+                    return None
+                out[kw.arg] = kw.value
+        else:
+            return None
+        if name is not None:
+            out.update(self.dict_items.get(name, {}))
+        return out
+
     def _call_fact(self, node: ast.Call, decorates: str | None = None) -> CallFact:
         kwargs: dict[str, Any] = {}
         star = False
         for kw in node.keywords:
             if kw.arg is None:
-                star = True
-                if isinstance(kw.value, ast.Dict):  # **{"max_tokens": 10}
-                    for k, v in zip(kw.value.keys, kw.value.values):
-                        if isinstance(k, ast.Constant) and isinstance(k.value, str):
-                            kwargs[k.value] = self._literal(v)
+                expanded = self._expand_star(kw.value)
+                if expanded is None:
+                    star = True
+                else:
+                    for k, v in expanded.items():
+                        kwargs.setdefault(k, self._literal(v))
             else:
                 kwargs[kw.arg] = self._literal(kw.value)
         return CallFact(

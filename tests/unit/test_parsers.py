@@ -107,3 +107,40 @@ def test_markdown_headings_skip_code_fences() -> None:
     heads = parse_headings("# Runbook\n\n```\n# not a heading\n```\nEscalation\n----------\n## Post-Mortem *Template*\n")
     assert [(h.level, h.text, h.line) for h in heads] == [(1, "Runbook", 1), (2, "Escalation", 6), (2, "Post-Mortem *Template*", 8)]
     assert heads[2].normalised == "post mortem template"
+
+
+def test_python_star_kwargs_from_a_dict_built_in_the_module() -> None:
+    facts = parse_python(
+        "from openai import OpenAI\n"
+        "client = OpenAI()\n"
+        "def ask(messages, tools=None):\n"
+        "    params = {'model': 'gpt-4o', 'messages': messages}\n"
+        "    if tools:\n"
+        "        params['tools'] = tools\n"
+        "    params['max_tokens'] = 300\n"
+        "    return client.chat.completions.create(**params)\n"
+        "def other(extra):\n"
+        "    return client.chat.completions.create(**extra)\n"
+        "def third():\n"
+        "    return client.chat.completions.create(**dict(model='m', max_completion_tokens=9))\n"
+    )
+    by_line = {c.line: c for c in facts.calls}
+    assert set(by_line[8].kwargs) == {"model", "messages", "tools", "max_tokens"} and not by_line[8].has_star_kwargs
+    assert by_line[8].kwargs["max_tokens"] == 300
+    assert by_line[10].has_star_kwargs and by_line[10].kwargs == {}
+    assert by_line[12].kwargs["max_completion_tokens"] == 9
+
+
+def test_python_binding_order_does_not_matter() -> None:
+    facts = parse_python(
+        "from openai import OpenAI\n"
+        "class Swarm:\n"
+        "    def __init__(self, client=None):\n"
+        "        if not client:\n"
+        "            client = OpenAI()\n"
+        "        self.client = client\n"
+        "    def run(self):\n"
+        "        return self.client.chat.completions.create(model='m', messages=[])\n"
+    )
+    assert facts.bindings["self.client"] == "openai.OpenAI()"
+    assert facts.calls[-1].qualname == "openai.OpenAI().chat.completions.create"
