@@ -25,7 +25,10 @@ from readycheck.parsers.python_facts import CallFact, CallValue, Combination, Py
 __all__ = ["retry_policy", "RetrySite", "find_retry_sites"]
 
 INF = math.inf
-_SDK_DEFAULTS = {"attempts": 3, "initial": 0.5, "max_delay": 8.0, "jitter": True, "error_filter": True}
+# What the SDKs do when nobody configures them: OpenAI and Anthropic clients retry twice with
+# 0.5-8 s jittered backoff; the Vercel AI SDK retries twice from 2 s, doubling, without jitter.
+_SDK_DEFAULTS: dict[str, Any] = {"attempts": 3, "initial": 0.5, "max_delay": 8.0, "jitter": True, "error_filter": True}
+_AI_SDK_DEFAULTS: dict[str, Any] = {"attempts": 3, "initial": 2.0, "max_delay": None, "jitter": False, "backoff": True, "error_filter": True}
 
 
 @dataclass
@@ -283,11 +286,11 @@ def _python_sites(f: SourceFile, facts: PythonFacts) -> list[RetrySite]:
     return sites
 
 
-def _sdk_site(f: SourceFile, line: int, kind: str, max_retries: Any) -> RetrySite:
+def _sdk_site(f: SourceFile, line: int, kind: str, max_retries: Any, defaults: dict[str, Any] = _SDK_DEFAULTS) -> RetrySite:
     n = _num(max_retries)
     if n == 0:
         return RetrySite(f, line, kind, disabled=True)
-    site = RetrySite(f, line, kind, **_SDK_DEFAULTS)  # type: ignore[arg-type]
+    site = RetrySite(f, line, kind, **defaults)
     site.attempts = int(n) + 1 if n is not None else None
     return site
 
@@ -345,11 +348,15 @@ def find_retry_sites(ctx: Context) -> list[RetrySite]:
         if key in client.kwargs:
             sites.append(_sdk_site(client.file, client.line, f"{client.provider} SDK max_retries", client.kwargs[key]))
         elif client.provider in ("openai", "anthropic"):
-            site = RetrySite(client.file, client.line, f"{client.provider} SDK default retries", explicit=False, **_SDK_DEFAULTS)  # type: ignore[arg-type]
+            site = RetrySite(client.file, client.line, f"{client.provider} SDK default retries", explicit=False, **_SDK_DEFAULTS)
             sites.append(site)
     for call in llm_calls(ctx.index):  # Vercel AI SDK: maxRetries per call, 2 by default
-        if call.provider == "vercel-ai" and "maxRetries" in call.kwargs:
-            sites.append(_sdk_site(call.file, call.line, "AI SDK maxRetries", call.kwargs["maxRetries"]))
+        if call.provider != "vercel-ai":
+            continue
+        if "maxRetries" in call.kwargs:
+            sites.append(_sdk_site(call.file, call.line, "AI SDK maxRetries", call.kwargs["maxRetries"], _AI_SDK_DEFAULTS))
+        else:
+            sites.append(RetrySite(call.file, call.line, "AI SDK default retries", explicit=False, **_AI_SDK_DEFAULTS))
     return sites
 
 
@@ -430,7 +437,8 @@ def retry_policy(ctx: Context) -> Outcome:
             continue
         devs = s.deviations(policy)
         if not s.explicit:
-            devs = [f"relies on the SDK's implicit defaults ({s.attempts} tries, {s.initial:g}-{s.max_delay:g} s); set max_retries explicitly"] + devs
+            span = f"{s.initial:g}-{s.max_delay:g} s" if s.max_delay is not None else f"from {s.initial:g} s"
+            devs = [f"relies on the SDK's implicit defaults ({s.attempts} tries, {span}); set the retry count explicitly"] + devs
         note = f"{s.kind}: " + ("; ".join(devs) if devs else _summary(s))
         (warns if devs else passes).append(evidence_at(s.file, s.line, note))
     if fails:
