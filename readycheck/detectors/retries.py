@@ -48,6 +48,7 @@ class RetrySite:
     wraps: tuple[int, int] | None = None  # line range of code it retries, when known
     wrapped_functions: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    provider: str | None = None  # for an SDK client's own retries: whose calls they cover
 
     def deviations(self, policy: RetryPolicy) -> list[str]:
         out = []
@@ -346,17 +347,22 @@ def find_retry_sites(ctx: Context) -> list[RetrySite]:
     for client in llm_clients(ctx.index):
         key = "max_retries" if client.language == "python" else "maxRetries"
         if key in client.kwargs:
-            sites.append(_sdk_site(client.file, client.line, f"{client.provider} SDK max_retries", client.kwargs[key]))
-        elif client.provider in ("openai", "anthropic"):
+            site = _sdk_site(client.file, client.line, f"{client.provider} SDK max_retries", client.kwargs[key])
+        elif client.provider in ("openai", "anthropic") and not client.qualname.startswith(("langchain", "llama_index")):
             site = RetrySite(client.file, client.line, f"{client.provider} SDK default retries", explicit=False, **_SDK_DEFAULTS)
-            sites.append(site)
+        else:
+            continue
+        site.provider = client.provider
+        sites.append(site)
     for call in llm_calls(ctx.index):  # Vercel AI SDK: maxRetries per call, 2 by default
         if call.provider != "vercel-ai":
             continue
         if "maxRetries" in call.kwargs:
-            sites.append(_sdk_site(call.file, call.line, "AI SDK maxRetries", call.kwargs["maxRetries"], _AI_SDK_DEFAULTS))
+            site = _sdk_site(call.file, call.line, "AI SDK maxRetries", call.kwargs["maxRetries"], _AI_SDK_DEFAULTS)
         else:
-            sites.append(RetrySite(call.file, call.line, "AI SDK default retries", explicit=False, **_AI_SDK_DEFAULTS))
+            site = RetrySite(call.file, call.line, "AI SDK default retries", explicit=False, **_AI_SDK_DEFAULTS)
+        site.wraps = (call.line, call.line)  # the call's own retries cover that call
+        sites.append(site)
     return sites
 
 
@@ -373,33 +379,35 @@ def _covered_functions(facts: PythonFacts, roots: Iterable[str]) -> set[str]:
     return seen
 
 
-def _outer_retry_wraps_llm(ctx: Context, sites: list[RetrySite]) -> list[RetrySite]:
-    """The outer retry sites (not SDK settings) that wrap at least one LLM call, directly or
-    through functions they call."""
+CallKey = tuple[str, int]
+
+
+def _wrapped_calls(ctx: Context, sites: list[RetrySite]) -> dict[int, set[CallKey]]:
+    """For each outer retry site (by index in `sites`; not SDK client settings), the LLM calls
+    it wraps, directly or through functions it calls."""
     calls = list(llm_calls(ctx.index))
-    wrapping = []
-    for site in sites:
-        if site.disabled or site.kind.startswith(("openai", "anthropic", "SDK", "AI SDK")):
+    out: dict[int, set[CallKey]] = {}
+    for i, site in enumerate(sites):
+        if site.disabled or site.provider is not None:
             continue
         in_file = [c for c in calls if c.file.path == site.file.path]
         roots = set(site.wrapped_functions)
-        hit = False
+        hit: set[CallKey] = set()
+        facts = site.file.python
         if site.wraps:
             lo, hi = site.wraps
-            hit = any(lo <= c.line <= hi for c in in_file)
-            facts = site.file.python
+            hit |= {(c.file.path, c.line) for c in in_file if lo <= c.line <= hi}
             if facts is not None:
                 roots |= {c.func.split(".")[-1] for c in facts.calls if lo <= c.line <= hi}
-        if not hit and roots and site.file.python is not None:
-            facts = site.file.python
+        if roots and facts is not None:
             covered = _covered_functions(facts, roots)
-            hit = any(c.function in covered for c in in_file)
-            if not hit:  # the wrapped code calls a helper in another module: trust the name
-                called = set(roots).union(*(facts.calls_by_function.get(fn, set()) for fn in covered))
-                hit = any(c.function in called for c in calls)
+            hit |= {(c.file.path, c.line) for c in in_file if c.function in covered}
+            # the wrapped code calls a helper in another module: follow the helper's name
+            called = set(roots).union(*(facts.calls_by_function.get(fn, set()) for fn in covered))
+            hit |= {(c.file.path, c.line) for c in calls if c.file.path != site.file.path and c.function in called}
         if hit:
-            wrapping.append(site)
-    return wrapping
+            out[i] = hit
+    return out
 
 
 def _http_or_llm_present(ctx: Context) -> bool:
@@ -418,20 +426,35 @@ def retry_policy(ctx: Context) -> Outcome:
         return outcome(Status.SKIP, "no LLM or HTTP calls found, so nothing needs retrying")
     if not sites:
         return outcome(Status.FAIL, "no retry machinery found around LLM or HTTP calls")
-    outer = _outer_retry_wraps_llm(ctx, sites)
+    wrapped = _wrapped_calls(ctx, sites)
+    outer = [sites[i] for i in sorted(wrapped)]
     disabled = [s for s in sites if s.disabled]
     active = [s for s in sites if not s.disabled]
     fails: list[Evidence] = []
     warns: list[Evidence] = []
     passes: list[Evidence] = []
+
+    # Which calls retry at all: wrapped by an outer retry, or made through a client (of that
+    # provider) whose own retries are on and never turned off elsewhere.
+    calls = list(llm_calls(ctx.index))
+    sdk_on: set[str] = {s.provider for s in active if s.provider}
+    sdk_off: set[str] = {s.provider for s in disabled if s.provider}
+    sdk_attempts: dict[str, int] = {s.provider: s.attempts for s in active if s.provider and s.attempts}
+    covered: set[CallKey] = set().union(*wrapped.values()) if wrapped else set()
+    covered |= {(c.file.path, c.line) for c in calls if c.provider in sdk_on and c.provider not in sdk_off}
+    covered |= {(c.file.path, c.line) for c in calls if c.provider == "vercel-ai" and not any(s.disabled and s.file.path == c.file.path and s.line == c.line for s in sites)}
+
+    wrapped_providers = {c.provider for c in calls if any((c.file.path, c.line) in w for w in wrapped.values())}
     for s in disabled:
-        if outer:
+        if outer and (s.provider is None or s.provider in wrapped_providers):
             passes.append(evidence_at(s.file, s.line, f"{s.kind}: turned off because an outer retry wraps the call ({outer[0].file.path}:{outer[0].line})"))
         elif [a for a in active if a.explicit]:
             warns.append(evidence_at(s.file, s.line, f"{s.kind}: retries turned off here; other code retries, but not around these calls"))
         else:
             fails.append(evidence_at(s.file, s.line, f"{s.kind}: retries turned off and nothing else retries the call"))
-    for s in active:
+    for idx, s in enumerate(sites):
+        if s.disabled:
+            continue
         if s.unbounded:
             fails.append(evidence_at(s.file, s.line, f"{s.kind}: unbounded retries ({'; '.join(s.notes) or 'no stop condition'})"))
             continue
@@ -439,13 +462,39 @@ def retry_policy(ctx: Context) -> Outcome:
         if not s.explicit:
             span = f"{s.initial:g}-{s.max_delay:g} s" if s.max_delay is not None else f"from {s.initial:g} s"
             devs = [f"relies on the SDK's implicit defaults ({s.attempts} tries, {span}); set the retry count explicitly"] + devs
+        nested = _nested(s, wrapped.get(idx, set()), calls, sdk_on - sdk_off, sdk_attempts)
+        if nested is not None and s.attempts and nested > policy.attempts_max:
+            devs.append(
+                f"nested retries: {s.attempts} tries here × the SDK's own retries = {nested} attempts per call "
+                "(set max_retries=0 on the client)"
+            )
         note = f"{s.kind}: " + ("; ".join(devs) if devs else _summary(s))
         (warns if devs else passes).append(evidence_at(s.file, s.line, note))
+
+    uncovered = [c for c in calls if (c.file.path, c.line) not in covered]
+    fraction = f"{len(calls) - len(uncovered)} of {len(calls)} LLM calls retried" if calls else ""
     if fails:
         return outcome(Status.FAIL, f"{plural(len(fails), 'retry problem')}: " + (fails[0].note or ""), fails + warns)
+    if uncovered and len(uncovered) < len(calls):
+        warns += [evidence_at(c.file, c.line, f"{c.provider} call not covered by any retry") for c in uncovered]
+    elif uncovered:
+        return outcome(Status.FAIL, f"no retry covers the LLM calls ({fraction})", [evidence_at(c.file, c.line, f"{c.provider} call not covered by any retry") for c in uncovered] + warns)
+    suffix = f" ({fraction})" if fraction else ""
     if warns:
-        return outcome(Status.WARN, f"retries found, but {plural(len(warns), 'site')} off the checklist's policy", warns + passes)
-    return outcome(Status.PASS, f"retries with backoff and jitter, within policy ({plural(len(passes), 'site')})", passes)
+        return outcome(Status.WARN, f"retries found, but {plural(len(warns), 'site')} off the checklist's policy{suffix}", warns + passes)
+    sites_note = f" ({plural(len(passes), 'site')})"
+    return outcome(Status.PASS, f"retries with backoff and jitter, within policy{suffix or sites_note}", passes)
+
+
+def _nested(site: RetrySite, wrapped: set[CallKey], calls: list[Any], sdk_on: set[str], sdk_attempts: dict[str, int]) -> int | None:
+    """Effective attempts per call when an outer retry wraps calls whose client retries too."""
+    if not wrapped or not site.attempts:
+        return None
+    providers = {c.provider for c in calls if (c.file.path, c.line) in wrapped}
+    inner = [sdk_attempts.get(p, 0) for p in providers if p in sdk_on]
+    if not inner or max(inner) <= 1:
+        return None
+    return site.attempts * max(inner)
 
 
 def _summary(s: RetrySite) -> str:
