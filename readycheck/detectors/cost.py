@@ -6,7 +6,8 @@ import re
 from typing import Any, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
-from readycheck.detectors.llm import TOKEN_CAP_KEYS, has_kw_deep, llm_calls, llm_clients
+from readycheck.detectors.llm import JS_AGENT_RUNS, PY_AGENT_RUNS, TOKEN_CAP_KEYS, agent_builders, has_kw_deep, llm_calls, llm_clients
+from readycheck.parsers.python_facts import Unknown, first_match
 from readycheck.index import RepoIndex
 from readycheck.model import Evidence, Outcome, Status
 
@@ -122,6 +123,11 @@ def _capped_by_client(call_kwargs: dict[str, Any]) -> bool:
     return has_kw_deep(call_kwargs, TOKEN_CAP_KEYS)
 
 
+def _settings_elsewhere(kwargs: dict[str, Any]) -> bool:
+    """Model settings passed as a variable we cannot read (`llm=llm`, `model_settings=settings`)."""
+    return any(isinstance(kwargs.get(k), Unknown) for k in ("model_settings", "llm_config", "model_client", "llm"))
+
+
 def llm_token_cap(ctx: Context) -> Outcome:
     capped: list[Evidence] = []
     uncapped: list[Evidence] = []
@@ -133,30 +139,35 @@ def llm_token_cap(ctx: Context) -> Outcome:
             unknown += 1
         else:
             uncapped.append(evidence_at(call.file, call.line, f"{call.provider} call without a token cap"))
-    # Chat models built with a cap (LangChain, LlamaIndex) cap every call made through them.
-    for client in llm_clients(ctx.index):
-        if client.language == "python" and client.qualname.startswith(("langchain", "llama_index")):
-            if _capped_by_client(client.kwargs):
-                capped.append(evidence_at(client.file, client.line, "chat model built with a token cap"))
-            else:
-                uncapped.append(evidence_at(client.file, client.line, "chat model built without a token cap"))
+    # Chat models built with a cap (LangChain, LlamaIndex) cap every call made through them;
+    # agent frameworks take the cap in their model settings (`model_settings={"max_tokens": ...}`,
+    # `ModelSettings(max_tokens=...)`, `llm=LLM(max_tokens=...)`, `llm_config={...}`).
+    builders = [c for c in llm_clients(ctx.index) if c.language == "python" and c.qualname.startswith(("langchain", "llama_index"))]
+    for client in builders + list(agent_builders(ctx.index)):
+        kind = "chat model" if client.qualname.startswith(("langchain", "llama_index")) else f"{client.provider} agent"
+        if _capped_by_client(client.kwargs):
+            capped.append(evidence_at(client.file, client.line, f"{kind} built with a token cap"))
+        elif _settings_elsewhere(client.kwargs):
+            unknown += 1
+        else:
+            uncapped.append(evidence_at(client.file, client.line, f"{kind} built without a token cap"))
     if not capped and not uncapped:
         if unknown:
             return outcome(Status.SKIP, f"{plural(unknown, 'LLM call')} pass their arguments through **kwargs; caps cannot be read")
         return outcome(Status.SKIP, "no LLM call sites found")
     max_uncapped = int(ctx.param("max_uncapped", 0))
     if len(uncapped) <= max_uncapped:
-        return outcome(Status.PASS, f"every LLM call site sets a token cap ({plural(len(capped), 'site')})", capped)
+        return outcome(Status.PASS, f"every LLM call site sets a token cap ({len(capped)} of {len(capped) + len(uncapped)})", capped)
     if capped:
         return outcome(
             Status.WARN,
-            f"{plural(len(uncapped), 'LLM call site')} of {len(uncapped) + len(capped)} set no token cap",
+            f"{len(capped)} of {len(uncapped) + len(capped)} LLM call sites set a token cap",
             uncapped,
         )
     return outcome(Status.FAIL, f"no LLM call sets a token cap ({plural(len(uncapped), 'call site')})", uncapped)
 
 
-_BUDGET_KWARGS = frozenset({"max_turns", "max_iterations", "recursion_limit", "max_steps", "max_rounds", "max_consecutive_auto_reply", "max_iter", "maxSteps", "maxTurns", "stopWhen"})
+_BUDGET_KWARGS = frozenset({"max_turns", "max_iterations", "recursion_limit", "max_steps", "max_rounds", "max_consecutive_auto_reply", "max_iter", "usage_limits", "request_limit", "total_tokens_limit", "maxSteps", "maxTurns", "stopWhen"})
 _BUDGET_NAME = re.compile(r"(turn|iteration|iter|step|round|token|budget|hop|attempt|calls)s?", re.I)
 _LOG_METHODS = frozenset({"debug", "info", "warn", "warning", "error", "exception", "critical", "fatal", "trace", "log"})
 _LIMIT_NAME = re.compile(r"(max|limit|budget|cap)", re.I)
@@ -214,9 +225,40 @@ def unbounded_agent_loop(ctx: Context) -> Outcome:
                 names = [n for n in guard.names if _BUDGET_NAME.search(n) and _LIMIT_NAME.search(n)]
                 if names:
                     bounded.append(evidence_at(f, guard.line, f"per-run budget enforced ({', '.join(sorted(set(names)))})"))
+    open_runs = list(_framework_runs(ctx, bounded))
     if runaway:
-        return outcome(Status.FAIL, f"{plural(len(runaway), 'unbounded agent loop')} around LLM calls", runaway)
+        return outcome(Status.FAIL, f"{plural(len(runaway), 'unbounded agent loop')} around LLM calls", runaway + open_runs)
+    if open_runs:
+        return outcome(Status.WARN, f"{plural(len(open_runs), 'agent run')} without a turn limit", open_runs + bounded)
     if bounded:
         unique = {(e.path, e.line): e for e in bounded}
         return outcome(Status.PASS, "agent runs are bounded by a turn, step or token budget", list(unique.values()))
     return outcome(Status.SKIP, "no agent loop and no per-run budget found")
+
+
+def _framework_runs(ctx: Context, bounded: list[Evidence]) -> Iterator[Evidence]:
+    """Agent-framework runs: bounded by an explicit budget or by the framework's own default
+    (recorded as evidence in `bounded`); runs whose framework has no default limit are yielded."""
+    py_patterns = tuple(p for p, _, _ in PY_AGENT_RUNS)
+    js_patterns = tuple(p for p, _, _ in JS_AGENT_RUNS)
+    table = {p: (kw, default) for p, kw, default in PY_AGENT_RUNS + JS_AGENT_RUNS}
+    for f in ctx.index.by_kind("python", "javascript", "typescript"):
+        facts: Any = f.python if f.kind == "python" else f.js
+        if facts is None:
+            continue
+        patterns = py_patterns if f.kind == "python" else js_patterns
+        for call in facts.calls:
+            hit = first_match(call.qualname, patterns)
+            if hit is None:
+                continue
+            kw, default = table[hit]
+            options = call.kwargs if f.kind == "python" else call.options
+            if kw in options or has_kw_deep(options, frozenset({kw, "maxSteps", "recursion_limit"})):
+                continue  # an explicit budget: already collected as evidence above
+            if hit.startswith("ai.") and "tools" not in options:
+                continue  # a single completion, not an agent loop
+            if default is not None:
+                bounded.append(evidence_at(f, call.line, f"bounded by the framework's default {kw}={default}"))
+            else:
+                yield evidence_at(f, call.line, f"agent run without {kw}: the conversation ends only when the agents decide")
+

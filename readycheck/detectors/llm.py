@@ -25,6 +25,10 @@ __all__ = [
     "PY_HTTP_CALLS",
     "llm_calls",
     "llm_clients",
+    "agent_builders",
+    "PY_AGENT_BUILDERS",
+    "PY_AGENT_RUNS",
+    "JS_AGENT_RUNS",
     "has_kw_deep",
     "provider_of",
 ]
@@ -61,7 +65,56 @@ PY_LLM_CLIENTS: dict[str, str] = {
     "langchain.chat_models.init_chat_model": "langchain",
     "llama_index.llms.openai.OpenAI": "openai",
     "llama_index.llms.anthropic.Anthropic": "anthropic",
+    "llama_index.llms.bedrock_converse.BedrockConverse": "bedrock",
+    "llama_index.llms.gemini.Gemini": "google",
 }
+
+# Agent frameworks: where an agent (and so its model settings) is built. Token caps, turn
+# budgets and model choices are set here, not on each request.
+PY_AGENT_BUILDERS: dict[str, str] = {
+    "pydantic_ai.Agent": "pydantic-ai",
+    "agents.Agent": "openai-agents",
+    "crewai.Agent": "crewai",
+    "autogen.AssistantAgent": "autogen",
+    "autogen.ConversableAgent": "autogen",
+    "autogen_agentchat.agents.AssistantAgent": "autogen",
+    "autogen_ext.models.openai.OpenAIChatCompletionClient": "autogen",
+    "autogen_ext.models.openai.AzureOpenAIChatCompletionClient": "autogen",
+    "autogen_ext.models.anthropic.AnthropicChatCompletionClient": "autogen",
+    "smolagents.CodeAgent": "smolagents",
+    "smolagents.ToolCallingAgent": "smolagents",
+}
+
+# Agent runs: one call, many model requests. (pattern, budget keyword, framework default or None)
+PY_AGENT_RUNS: tuple[tuple[str, str, int | None], ...] = (
+    ("agents.Runner.run", "max_turns", 10),
+    ("agents.Runner.run_sync", "max_turns", 10),
+    ("agents.Runner.run_streamed", "max_turns", 10),
+    ("pydantic_ai.Agent.run", "usage_limits", 50),
+    ("pydantic_ai.Agent.run_sync", "usage_limits", 50),
+    ("pydantic_ai.Agent.run_stream", "usage_limits", 50),
+    ("pydantic_ai.Agent.iter", "usage_limits", 50),
+    ("crewai.Crew.kickoff", "max_iter", 20),
+    ("autogen.ConversableAgent.initiate_chat", "max_turns", None),
+    ("autogen.UserProxyAgent.initiate_chat", "max_turns", None),
+    ("autogen.AssistantAgent.initiate_chat", "max_turns", None),
+    ("langgraph.prebuilt.create_react_agent.invoke", "recursion_limit", 25),
+    ("langgraph.prebuilt.create_react_agent.ainvoke", "recursion_limit", 25),
+    ("langgraph.prebuilt.create_react_agent.stream", "recursion_limit", 25),
+    ("langgraph.graph.StateGraph.compile.invoke", "recursion_limit", 25),
+    ("langgraph.graph.StateGraph.compile.ainvoke", "recursion_limit", 25),
+    ("langgraph.graph.StateGraph.compile.stream", "recursion_limit", 25),
+    ("langchain.agents.AgentExecutor.invoke", "max_iterations", 15),
+    ("langchain.agents.AgentExecutor.ainvoke", "max_iterations", 15),
+    ("smolagents.CodeAgent.run", "max_steps", 20),
+    ("smolagents.ToolCallingAgent.run", "max_steps", 20),
+)
+JS_AGENT_RUNS: tuple[tuple[str, str, int | None], ...] = (
+    ("@openai/agents.run", "maxTurns", 10),
+    ("@openai/agents.Runner.run", "maxTurns", 10),
+    ("ai.generateText", "stopWhen", 1),
+    ("ai.streamText", "stopWhen", 1),
+)
 
 # Calls that send a request to a model: pattern -> provider.
 PY_LLM_CALLS: dict[str, str] = {
@@ -321,6 +374,24 @@ def _llm_clients(index: RepoIndex) -> Iterator[LlmClient]:
             provider = _match(jc.qualname, JS_LLM_CLIENTS)
             if provider:
                 yield LlmClient(f, jc.line, jc.qualname, provider, jc.options, "js")
+
+
+def agent_builders(index: RepoIndex) -> Iterator[LlmClient]:
+    """Every agent built with an agent framework (Pydantic AI, OpenAI Agents SDK, CrewAI,
+    AutoGen, smolagents): where model settings such as token caps are given."""
+    cached: list[LlmClient] = index.memo("agent-builders", lambda: list(_agent_builders(index)))
+    return iter(cached)
+
+
+def _agent_builders(index: RepoIndex) -> Iterator[LlmClient]:
+    for f in index.by_kind("python"):
+        facts = f.python
+        if facts is None:
+            continue
+        for c in facts.calls:
+            framework = _match(c.qualname, PY_AGENT_BUILDERS)
+            if framework:
+                yield LlmClient(f, c.line, c.qualname, framework, c.kwargs, "python")
 
 
 def has_kw_deep(value: Any, keys: frozenset[str], depth: int = 0, *, trust_source: bool = True) -> bool:
