@@ -90,6 +90,7 @@ def run_audit(
     t0 = time.perf_counter()
     if index is None:
         index = build_index(target, exclude=policy.exclude, max_file_size=policy.max_file_size)
+    index.prepare()
     results: list[Result] = []
     for spec in specs:
         if progress is not None:

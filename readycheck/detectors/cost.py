@@ -198,7 +198,10 @@ def unbounded_agent_loop(ctx: Context) -> Outcome:
         if facts is None:
             continue
         lines = calls_by_file.get(f.path, [])
+        retry_loops = {loop.line for loop in getattr(facts, "retry_loops", ())}
         for start, end, has_exit in facts.while_true_lines:
+            if start in retry_loops:
+                continue  # catches, sleeps and tries again: a retry loop, judged by RC0601
             direct = any(start <= ln <= end for ln in lines)
             indirect = any(start <= c.line <= end and c.func.split(".")[-1] in llm_funcs for c in facts.calls)
             if not (direct or indirect):
@@ -217,6 +220,8 @@ def unbounded_agent_loop(ctx: Context) -> Outcome:
             if call.func.rsplit(".", 1)[-1] in _LOG_METHODS:
                 continue  # logging a budget does not enforce it
             kw = call.kwargs if f.kind == "python" else call.options
+            if not kw or not has_kw_deep(kw, _BUDGET_KWARGS):
+                continue
             hits = sorted(k for k in _BUDGET_KWARGS if has_kw_deep(kw, frozenset({k})))
             if hits:
                 bounded.append(evidence_at(f, call.line, f"agent budget: {', '.join(hits)}"))

@@ -20,7 +20,7 @@ from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.llm import PY_HTTP_CALLS, llm_calls, llm_clients
 from readycheck.index import SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import CallFact, CallValue, Combination, PythonFacts, Unknown, qualname_matches
+from readycheck.parsers.python_facts import first_match, CallFact, CallValue, Combination, PythonFacts, Unknown, qualname_matches
 
 __all__ = ["retry_policy", "RetrySite", "find_retry_sites"]
 
@@ -222,7 +222,7 @@ def _python_sites(f: SourceFile, facts: PythonFacts) -> list[RetrySite]:
             else:
                 site.wraps = (call.line, call.end_line)
             sites.append(site)
-        elif any(qualname_matches(q, p) for p in _URLLIB3_RETRY):
+        elif first_match(q, _URLLIB3_RETRY) is not None:
             kw = call.kwargs
             total = kw.get("total", call.args[0] if call.args else 10)
             if total is False or total == 0:
@@ -236,7 +236,7 @@ def _python_sites(f: SourceFile, facts: PythonFacts) -> list[RetrySite]:
                 initial=factor, backoff=factor > 0, max_delay=_num(kw.get("backoff_max", 120.0)),
                 jitter=jit > 0, error_filter=True,
             ))
-        elif any(qualname_matches(q, p) for p in _GOOGLE_RETRY):
+        elif first_match(q, _GOOGLE_RETRY) is not None:
             kw = call.kwargs
             sites.append(RetrySite(
                 f, call.line, "google api-core Retry", initial=_num(kw.get("initial", 1.0)),

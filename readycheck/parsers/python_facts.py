@@ -180,34 +180,74 @@ def qualname_matches(qualname: str, pattern: str) -> bool:
     return all(pp == "*" or pp == qq for pp, qq in zip(p, q))
 
 
-@lru_cache(maxsize=1024)
-def _pattern_index(patterns: tuple[str, ...]) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    by_tail: dict[str, list[int]] = {}
-    wild: list[int] = []
-    for i, pattern in enumerate(patterns):
-        parts, rest = _pattern_parts(pattern)
-        if rest or not parts or parts[-1] == "*":
-            wild.append(i)
-        else:
-            by_tail.setdefault(parts[-1], []).append(i)
-    return {k: tuple(v) for k, v in by_tail.items()}, tuple(wild)
+class _PatternSet:
+    """Patterns indexed by their last segment, with a memo of answers: a project calls the same
+    names (print, len, self.assertEqual...) thousands of times, and each is matched once."""
+
+    __slots__ = ("patterns", "by_tail", "wild", "memo")
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        tails: dict[str, list[int]] = {}
+        wild: list[int] = []
+        for i, pattern in enumerate(patterns):
+            parts, rest = _pattern_parts(pattern)
+            if rest or not parts or parts[-1] == "*":
+                wild.append(i)
+            else:
+                tails.setdefault(parts[-1], []).append(i)
+        self.wild = tuple(wild)
+        self.by_tail = {k: tuple(sorted(v + wild)) for k, v in tails.items()}
+        self.memo: dict[str, str | None] = {}
+
+    def first(self, qualname: str) -> str | None:
+        try:
+            return self.memo[qualname]
+        except KeyError:
+            pass
+        found = None
+        for i in self.by_tail.get(_qual_parts(qualname)[-1], self.wild):
+            if qualname_matches(qualname, self.patterns[i]):
+                found = self.patterns[i]
+                break
+        if len(self.memo) > 100_000:
+            self.memo.clear()
+        self.memo[qualname] = found
+        return found
+
+
+_PATTERN_SETS: dict[int, tuple[object, _PatternSet]] = {}
 
 
 def first_match(qualname: str, patterns: Iterable[str]) -> str | None:
-    """The first of `patterns` that `qualname` matches, found through an index of the patterns'
-    last segments: a call is compared with the few patterns that can match, not all of them."""
-    pats = patterns if isinstance(patterns, tuple) else tuple(patterns)
-    by_tail, wild = _pattern_index(pats)
-    candidates = by_tail.get(_qual_parts(qualname)[-1], ())
-    if wild:
-        candidates = tuple(sorted(candidates + wild))
-    for i in candidates:
-        if qualname_matches(qualname, pats[i]):
-            return pats[i]
-    return None
+    """The first of `patterns` that `qualname` matches. Pattern collections are indexed once
+    (keyed by the collection object, which detectors keep as module constants) and answers are
+    memoised, so matching a whole repository's calls costs little more than a dict lookup each."""
+    entry = _PATTERN_SETS.get(id(patterns))
+    if entry is None or entry[0] is not patterns:
+        if len(_PATTERN_SETS) > 4096:
+            _PATTERN_SETS.clear()
+        entry = (patterns, _PatternSet(tuple(patterns)))
+        _PATTERN_SETS[id(patterns)] = entry
+    return entry[1].first(qualname)
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _short(node: ast.AST) -> str:
+    """Source of a value for messages and matching; plain names are spelled without unparsing."""
+    dotted = _dotted(node)
+    if dotted is not None:
+        return dotted
     try:
         src = ast.unparse(node)
     except Exception:
@@ -215,7 +255,12 @@ def _short(node: ast.AST) -> str:
     return src if len(src) <= 120 else src[:117] + "..."
 
 
+_LITERAL_NODES = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp)
+
+
 def _literal(node: ast.AST) -> Any:
+    if not isinstance(node, _LITERAL_NODES):
+        return Unknown(_short(node))  # literal_eval would only raise
     try:
         return ast.literal_eval(node)
     except Exception:
@@ -389,7 +434,7 @@ class _Collector(ast.NodeVisitor):
                             and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str)
                         ):
                             self.dict_items.setdefault(t.value.id, {})[t.slice.value] = node.value
-                        if isinstance(t, (ast.Name, ast.Attribute)):
+                        if round_ == 0 and isinstance(t, (ast.Name, ast.Attribute)) and isinstance(node.value, _LITERAL_NODES):
                             lit = _literal(node.value)
                             if not isinstance(lit, Unknown):
                                 name = self.written(t)
@@ -593,8 +638,8 @@ class _Collector(ast.NodeVisitor):
             return
         sleeps = [
             n for n in ast.walk(node)
-            if isinstance(n, ast.Call) and self.resolve(n.func) in ("time.sleep", "asyncio.sleep", "anyio.sleep", "trio.sleep", "gevent.sleep")
-        ]
+            if isinstance(n, ast.Call) and "sleep" in self.resolve(n.func).rsplit(".", 1)[-1].lower()
+        ]  # time.sleep, asyncio.sleep, anyio.sleep, or the project's own _sleep_for_retry
         if not sleeps:
             return
         attempts = None
