@@ -6,6 +6,7 @@ cached views; nothing is read or parsed twice in an audit.
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 from dataclasses import dataclass, field
@@ -91,9 +92,18 @@ class RepoIndex:
             "yaml": ("documents",), "json": ("documents",), "toml": ("documents",), "notebook": ("documents",),
             "terraform": ("terraform",), "markdown": ("headings",), "text": ("headings",),
         }
-        for f in self.files:
-            for attr in views.get(f.kind, ()):
-                getattr(f, attr)
+        # Syntax trees and facts hold no reference cycles, so the cyclic collector has nothing
+        # to find while they are built, yet it would scan the growing heap again and again
+        # (a third of the parsing time on a 1,500-file repository).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for f in self.files:
+                for attr in views.get(f.kind, ()):
+                    getattr(f, attr)
+        finally:
+            if collecting:
+                gc.enable()
 
     def parse_problems(self) -> list[Skipped]:
         """Files that were read but could not be parsed, for the report."""
