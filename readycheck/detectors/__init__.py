@@ -25,6 +25,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     # item 4: graceful degradation
     "provider-fallback": "readycheck.detectors.degradation:provider_fallback",
     "client-timeouts": "readycheck.detectors.degradation:client_timeouts",
+    "tool-failure-isolation": "readycheck.detectors.tools:tool_failure_isolation",
     # item 5: idempotency
     "idempotency-keys": "readycheck.detectors.idempotency:idempotency_keys",
     # item 6: retries

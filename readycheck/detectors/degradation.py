@@ -22,7 +22,7 @@ from readycheck.detectors.project import is_test_path
 from readycheck.detectors.llm import llm_clients, provider_of
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import CallFact, CallValue, PythonFacts, Unknown, qualname_matches
+from readycheck.parsers.python_facts import first_match, CallFact, CallValue, PythonFacts, Unknown, qualname_matches
 
 __all__ = ["provider_fallback", "client_timeouts", "circuit_breakers", "fallback_paths", "llm_provider"]
 
@@ -113,10 +113,10 @@ def circuit_breakers(index: RepoIndex) -> list[Evidence]:
         if is_test_path(f.path) or f.python is None:
             continue
         for call in f.python.calls:
-            if any(qualname_matches(call.qualname, p) for p in _PY_BREAKERS):
+            if first_match(call.qualname, _PY_BREAKERS) is not None:
                 out.append(evidence_at(f, call.line, f"circuit breaker ({_q(call.qualname)})"))
         for fn in f.python.functions:
-            if any(any(qualname_matches(d, p) for p in _PY_BREAKERS) for d in fn.decorators):
+            if any(first_match(d, _PY_BREAKERS) is not None for d in fn.decorators):
                 out.append(evidence_at(f, fn.line, f"circuit breaker on {fn.name}()"))
     for f in index.by_kind("javascript", "typescript"):
         js = f.js
@@ -361,7 +361,7 @@ def _python_fallbacks(f: SourceFile, facts: PythonFacts, reach: _Reach) -> Itera
                     break
         if tail == "with_fallbacks" and q != "with_fallbacks" and (call.args or call.kwargs.get("fallbacks")):
             yield evidence_at(f, call.line, "LangChain .with_fallbacks(...)")
-        elif any(qualname_matches(call.qualname, p) for p in _PY_FALLBACK_CLASSES):
+        elif first_match(call.qualname, _PY_FALLBACK_CLASSES) is not None:
             yield evidence_at(f, call.line, f"{tail}: falls back to the next model")
         elif llm_provider(call):
             models = _deep_get(call.kwargs, _MODELS_KEYS)
@@ -695,17 +695,17 @@ def _python_timeouts(f: SourceFile, facts: PythonFacts, sites: _Sites, module_wi
             sites.judge(f, call.line, f"{provider} call", hit, _Verdict(False, False, default))
         elif _tail(q) == "with_options" and _root(q) in _SDK_DEFAULT_600 and hit:
             covered[_root(q)] = sites.judge(f, call.line, "client.with_options", hit, _Verdict(True, True, "")) and covered.get(_root(q), True)
-        elif any(qualname_matches(q, p) for p in _PY_REQUESTS):
+        elif first_match(q, _PY_REQUESTS) is not None:
             if hit is None and call.has_star_kwargs:
                 sites.unknown += 1
                 continue
             sites.judge(f, call.line, f"{call.func}()", hit, _Verdict(False, False, "no timeout: requests waits forever by default"))
-        elif any(qualname_matches(q, p) for p in _PY_HTTPX):
+        elif first_match(q, _PY_HTTPX) is not None:
             sites.judge(f, call.line, f"{call.func}()", hit, _Verdict(True, False, "httpx's default timeout (5 s)"))
-        elif any(qualname_matches(q, p) for p in _PY_HTTPX_METHODS):
+        elif first_match(q, _PY_HTTPX_METHODS) is not None:
             if hit:  # a per-request override of the client's timeout
                 sites.judge(f, call.line, f"{call.func}()", hit, _Verdict(True, True, ""))
-        elif any(qualname_matches(q, p) for p in _AIOHTTP_VERBS):
+        elif first_match(q, _AIOHTTP_VERBS) is not None:
             if hit:
                 aiohttp_timed += 1
                 sites.judge(f, call.line, f"{call.func}()", hit, _Verdict(True, True, ""))

@@ -10,6 +10,11 @@ Keyed means: an idempotency key on the call (`idempotency_key=`, `{ idempotencyK
 `Idempotency-Key` header, `MessageDeduplicationId`, a FIFO queue deduplicating by content), or,
 for email and messages, a send inside a function (or its caller) that checks or claims a dedupe
 key. A key drawn fresh at the call (`uuid4()`) is not a key: a re-run draws another one.
+
+Inside agent tools (see `tools.tool_scopes`), writes count too: HTTP POSTs and PATCHes to external
+APIs, keyed by an `Idempotency-Key` header, and database inserts (SQLAlchemy, raw `INSERT`,
+Django `objects.create`, Prisma `create`), fine when they are upserts. Outside tools they are
+left alone, so a web app's CRUD handlers are not flagged.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any, Iterable, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.project import is_test_path
+from readycheck.detectors.tools import ToolScopes, tool_scopes
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
 from readycheck.parsers.python_facts import CallFact, CallValue, PythonFacts, first_match
@@ -28,6 +34,7 @@ __all__ = ["idempotency_keys", "SideEffect", "side_effects"]
 
 
 PAYMENT, EMAIL, QUEUE = "payment", "email", "queue"
+HTTP_WRITE, DB_INSERT = "HTTP write", "database insert"  # judged only inside agent tools
 
 # Stripe: resources whose writes move money or create billable objects.
 _STRIPE_CLASSES = ("Charge", "PaymentIntent", "Refund", "Transfer", "Payout", "Customer", "Subscription", "Invoice", "Topup", "SetupIntent", "checkout.Session", "InvoiceItem")
@@ -292,7 +299,7 @@ def _aws_shape(call: CallFact) -> str | None:
     return None
 
 
-def _python_effects(f: SourceFile, facts: PythonFacts, queues: list[tuple[str | None, Evidence]]) -> Iterator[SideEffect]:
+def _python_effects(f: SourceFile, facts: PythonFacts, queues: list[tuple[str | None, Evidence]], scopes: ToolScopes) -> Iterator[SideEffect]:
     guards = _Guards(facts)
     for call in facts.calls:
         q = call.qualname
@@ -342,6 +349,170 @@ def _python_effects(f: SourceFile, facts: PythonFacts, queues: list[tuple[str | 
                 if guard:
                     keyed, note = True, guard
             yield SideEffect(f, call.line, kind, f"POST to the {name}", keyed, note if hit or keyed else "no Idempotency-Key header")
+            continue
+        if scopes.python(f.path, call.function):
+            effect = _python_tool_write(f, facts, call, guards)
+            if effect is not None:
+                yield effect
+
+
+# --- writes made by agent tools --------------------------------------------------------------------------
+# An agent retries a tool call when a turn is replayed or the model calls it again; a write that is
+# not idempotent then happens twice. Only writes inside tools are judged: every CRUD handler of a
+# web app is not an agent's business.
+_WRITE_VERBS = ("post", "patch")
+_PY_HTTP_WRITE_CLIENTS = ("requests", "requests.Session", "requests.session", "requests.sessions.Session", "httpx", "httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession")
+_PY_HTTP_WRITES = tuple(f"{c}.{v}" for c in _PY_HTTP_WRITE_CLIENTS for v in (*_WRITE_VERBS, "request"))
+_LOCAL_URL = re.compile(r"^(['\"`]?)(https?://)?(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|host\.docker\.internal)([:/'\"`]|$)|^['\"`]?/(?!/)", re.I)
+_SQL_INSERT = re.compile(r"^\s*(?:[rbuf]{0,2}['\"]{1,3}|`)?\s*(?:WITH\b.*?\)\s*)?INSERT\s+(INTO\b|OR\b|IGNORE\b)", re.I | re.S)
+_SQL_UPSERT = re.compile(r"\bON\s+CONFLICT\b|\bON\s+DUPLICATE\s+KEY\b|\bINSERT\s+OR\s+(IGNORE|REPLACE)\b|\bINSERT\s+IGNORE\b|\bWHERE\s+NOT\s+EXISTS\b", re.I)
+_SQL_CALL_TAILS = frozenset({"execute", "executemany", "exec_driver_sql", "fetch", "fetchrow", "fetchval", "query", "run", "all", "get"})
+_SA_INSERTS = (
+    "sqlalchemy.insert", "sqlalchemy.sql.insert", "sqlalchemy.sql.expression.insert", "sqlalchemy.dialects.postgresql.insert",
+    "sqlalchemy.dialects.sqlite.insert", "sqlalchemy.dialects.mysql.insert", "sqlmodel.insert", "sqlalchemy.Table.insert",
+)
+_SA_UPSERTS = frozenset({"on_conflict_do_nothing", "on_conflict_do_update", "on_duplicate_key_update"})
+_ORM_SESSION = re.compile(r"(^|_)(session|db|sess)$", re.I)
+# POSTs that read: search and query endpoints, model APIs. Judged by the URL, then by the function's name.
+_READ_URL = re.compile(
+    r"(search|query|graphql|embed|complet|/chat\b|/messages\b|rerank|retriev|lookup|/find|/count|scroll|/_msearch|classif|predict|infer|generat|tokeni[sz]e|/token\b|/oauth|/auth\b|/login|/validate|/verify|/quote|/estimate|/preview|/render)",
+    re.I,
+)
+_READ_FUNCTION = re.compile(
+    r"^_*(search|query|get|fetch|list|find|lookup|read|load|retrieve|count|check|validate|estimate|preview|embed|classify|rank|rerank)(_|[A-Z0-9]|$)"
+)
+
+
+def _reads(url: Any, function: str | None) -> bool:
+    return bool(_READ_URL.search(_source(url))) or bool(function and _READ_FUNCTION.match(function))
+
+
+def _http_method(call_args: list[Any], kwargs: dict[str, Any], verb: str) -> str | None:
+    if verb != "request":
+        return verb.upper()
+    method = call_args[0] if call_args else kwargs.get("method")
+    return method.upper() if isinstance(method, str) else None
+
+
+def _external(url: Any) -> bool:
+    """Whether a URL leaves the host: a literal to localhost or a relative path does not; an
+    expression is taken as external unless its code names localhost."""
+    text = _source(url).strip()
+    return not text or not _LOCAL_URL.search(text)
+
+
+_STRING_CODE = re.compile(r"^\s*(?:[rbuf]{0,2}['\"]|`)", re.I)
+
+
+def _sql_text(value: Any) -> str:
+    """The SQL of an argument: a string literal, `text("...")`, or the code of an f-string or a
+    template literal; "" for anything else (a statement object built with `insert(...)`)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, CallValue):
+        return _sql_text(value.args[0]) if value.args and _q(value.qualname).rsplit(".", 1)[-1] == "text" else ""
+    source = _source(value)
+    return source if _STRING_CODE.match(source) else ""
+
+
+def _python_tool_write(f: SourceFile, facts: PythonFacts, call: CallFact, guards: _Guards) -> SideEffect | None:
+    q = _q(call.qualname)
+    tail = q.rsplit(".", 1)[-1]
+    written = call.func.split(".")
+    if _matches(call.qualname, _PY_HTTP_WRITES):
+        args = list(call.args)
+        method = _http_method(args, call.kwargs, tail)
+        if method not in ("POST", "PATCH"):
+            return None
+        url = args[1 if tail == "request" else 0] if len(args) > (1 if tail == "request" else 0) else call.kwargs.get("url")
+        if not _external(url) or _reads(url, call.function):
+            return None
+        hit = _find_key(call.kwargs.get("headers"))
+        keyed, note = _key_verdict(hit)
+        if not keyed:
+            guard = guards.keyed(call.function)
+            if guard:
+                keyed, note = True, guard
+            elif hit is None:
+                note = "no Idempotency-Key header: a retried tool call repeats the write"
+        return SideEffect(f, call.line, HTTP_WRITE, f"{method} {call.func}() in a tool", keyed, note)
+    what: str | None = None
+    upsert: str | None = None
+    if _matches(call.qualname, _SA_INSERTS) or (q.startswith("sqlalchemy.") and tail == "insert"):
+        what = "SQLAlchemy insert()"
+        prefix = call.qualname + "()"
+        for other in facts.calls:
+            if other.function == call.function and other.qualname.startswith(prefix) and _q(other.qualname).rsplit(".", 1)[-1] in _SA_UPSERTS:
+                upsert = f"{_q(other.qualname).rsplit('.', 1)[-1]}() (line {other.line})"
+                break
+    elif tail in ("add", "add_all") and (q.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")) or (
+        len(written) >= 2 and _ORM_SESSION.search(written[-2]) and facts.imports_any(("sqlalchemy", "sqlmodel", "flask_sqlalchemy"))
+    )):
+        what = f"{call.func}()"
+    elif tail in ("create", "bulk_create", "acreate", "abulk_create") and len(written) >= 3 and written[-2] == "objects":
+        what = f"{call.func}()"
+    elif tail in _SQL_CALL_TAILS and (call.args or "sql" in call.kwargs):
+        sql = _sql_text(call.args[0] if call.args else call.kwargs.get("sql"))
+        if not _SQL_INSERT.search(sql):
+            return None
+        what = f"INSERT through {call.func}()"
+        if _SQL_UPSERT.search(sql):
+            upsert = "the statement is an upsert"
+    else:
+        return None
+    if upsert:
+        return SideEffect(f, call.line, DB_INSERT, what, True, f"upsert: {upsert}")
+    guard = guards.keyed(call.function)
+    if guard:
+        return SideEffect(f, call.line, DB_INSERT, what, True, guard)
+    return SideEffect(f, call.line, DB_INSERT, what, False, "plain insert in a tool, no upsert or dedupe check: a retried tool call writes the row twice")
+
+
+_JS_HTTP = ("fetch", "globalThis.fetch", "node-fetch", "node-fetch.default", "undici.fetch", "undici.request", "cross-fetch", "cross-fetch.default")
+_JS_AXIOS_WRITES = tuple(f"axios{d}.{v}" for d in ("", ".default") for v in _WRITE_VERBS)
+_PRISMA_CREATES = frozenset({"create", "createMany", "createManyAndReturn"})
+_JS_UPSERT_TAILS = frozenset({"onConflictDoNothing", "onConflictDoUpdate", "onDuplicateKeyUpdate", "merge", "ignore"})
+
+
+def _js_tool_write(f: SourceFile, jc: Any, calls_on_line: list[Any], guarded: bool) -> SideEffect | None:
+    q = _q(jc.qualname)
+    parts = q.split(".")
+    tail = parts[-1]
+    options = jc.options if isinstance(jc.options, dict) else {}
+    if q in _JS_HTTP or q in _JS_AXIOS_WRITES:
+        method = str(options.get("method", "")).upper() if q in _JS_HTTP else tail.upper()
+        if method not in ("POST", "PATCH"):
+            return None
+        url = jc.args[0] if jc.args else None
+        text = _source(url).lower()
+        host = next((target for h, target in _HOSTS.items() if h in text), None)
+        if not _external(url) or (host is None and _reads(url, jc.function)):
+            return None
+        keyed, note = _key_verdict(_find_key(options))
+        if not keyed and guarded:
+            keyed, note = True, "sent from a function that checks or records a dedupe key"
+        elif not keyed:
+            note = "no Idempotency-Key header: a retried tool call repeats the write"
+        if host is not None:
+            return SideEffect(f, jc.line, host[0], f"{method} to the {host[1]}", keyed, note)
+        return SideEffect(f, jc.line, HTTP_WRITE, f"{method} {jc.func}() in a tool", keyed, note)
+    written = jc.func.split(".")
+    if tail in _PRISMA_CREATES and ("PrismaClient" in jc.qualname or q.startswith("@prisma/client") or written[0] in ("prisma", "db")) and len(written) >= 3:
+        what = f"Prisma {'.'.join(written[-2:])}()"
+    elif tail == "insert" and not jc.is_new and len(written) >= 2:
+        upsert = next((c for c in calls_on_line if _q(c.qualname).rsplit(".", 1)[-1] in _JS_UPSERT_TAILS), None)
+        if upsert is not None:
+            return SideEffect(f, jc.line, DB_INSERT, f"{jc.func}()", True, f"upsert: {_q(upsert.qualname).rsplit('.', 1)[-1]}()")
+        what = f"{jc.func}()"
+    elif tail in ("query", "execute") and jc.args and _SQL_INSERT.search(_sql_text(jc.args[0])):
+        if _SQL_UPSERT.search(_sql_text(jc.args[0])):
+            return SideEffect(f, jc.line, DB_INSERT, f"INSERT through {jc.func}()", True, "upsert: the statement is an upsert")
+        what = f"INSERT through {jc.func}()"
+    else:
+        return None
+    if guarded:
+        return SideEffect(f, jc.line, DB_INSERT, what, True, "written from a function that checks or records a dedupe key")
+    return SideEffect(f, jc.line, DB_INSERT, what, False, "plain create in a tool, no upsert or dedupe check: a retried tool call writes the row twice")
 
 
 # --- JS/TS --------------------------------------------------------------------------------------------------
@@ -366,7 +537,7 @@ def _js_module(qualname: str) -> str:
     return q.split(".")[0]
 
 
-def _js_effects(f: SourceFile, queues: list[tuple[str | None, Evidence]]) -> Iterator[SideEffect]:
+def _js_effects(f: SourceFile, queues: list[tuple[str | None, Evidence]], scopes: ToolScopes) -> Iterator[SideEffect]:
     js = f.js
     if js is None:
         return
@@ -379,7 +550,15 @@ def _js_effects(f: SourceFile, queues: list[tuple[str | None, Evidence]]) -> Ite
     def guarded(fn: str | None) -> bool:
         return fn is not None and (fn in dedupe_fns or bool(callers.get(fn, set()) & dedupe_fns))
 
+    by_line: dict[int, list[Any]] = {}
     for jc in js.calls:
+        by_line.setdefault(jc.line, []).append(jc)
+    for jc in js.calls:
+        if scopes.js(f.path, jc.function, jc.line):
+            effect = _js_tool_write(f, jc, by_line[jc.line], guarded(jc.function))
+            if effect is not None:
+                yield effect
+                continue
         q = _q(jc.qualname)
         parts = q.split(".")
         module = _js_module(jc.qualname)
@@ -414,20 +593,39 @@ def _js_effects(f: SourceFile, queues: list[tuple[str | None, Evidence]]) -> Ite
 
 def side_effects(index: RepoIndex) -> list[SideEffect]:
     queues = _content_dedup(index)
+    scopes = tool_scopes(index)
     out: list[SideEffect] = []
     for f in index.by_kind("python"):
         if not is_test_path(f.path) and f.python is not None:
-            out.extend(_python_effects(f, f.python, queues))
+            out.extend(_python_effects(f, f.python, queues, scopes))
     for f in index.by_kind("javascript", "typescript"):
         if not is_test_path(f.path):
-            out.extend(_js_effects(f, queues))
+            out.extend(_js_effects(f, queues, scopes))
     return out
+
+
+def _counted(effects: list[SideEffect]) -> str:
+    """`2 email or queue sends and 1 database insert in agent tools`."""
+    sends = sum(1 for e in effects if e.kind in (EMAIL, QUEUE))
+    http = sum(1 for e in effects if e.kind == HTTP_WRITE)
+    db = sum(1 for e in effects if e.kind == DB_INSERT)
+    parts = []
+    if sends:
+        parts.append(plural(sends, "email or queue send"))
+    if http:
+        parts.append(plural(http, "HTTP write") + " in agent tools")
+    if db:
+        parts.append(plural(db, "database insert") + " in agent tools")
+    return " and ".join(parts)
 
 
 def idempotency_keys(ctx: Context) -> Outcome:
     effects = side_effects(ctx.index)
     if not effects:
-        return outcome(Status.SKIP, "no payment, email or queue side effects found: no idempotency duty")
+        return outcome(
+            Status.SKIP,
+            "no payment, email or queue side effects found: no idempotency duty (and no agent tool makes an HTTP write or a database insert)",
+        )
     keyed = [e for e in effects if e.keyed]
     unkeyed_pay = [e for e in effects if e.kind == PAYMENT and e.keyed is False]
     unkeyed_other = [e for e in effects if e.kind != PAYMENT and e.keyed is False]
@@ -436,13 +634,17 @@ def idempotency_keys(ctx: Context) -> Outcome:
         return outcome(
             Status.FAIL,
             f"{plural(len(unkeyed_pay), 'payment call')} without an idempotency key: a retried request can charge or refund twice"
-            + (f"; {plural(len(unkeyed_other), 'email or queue send')} unkeyed too" if unkeyed_other else ""),
+            + (f"; {_counted(unkeyed_other)} unkeyed too" if unkeyed_other else ""),
             [e.evidence() for e in unkeyed_pay + unkeyed_other + unreadable],
         )
     if unkeyed_other or unreadable:
         parts = []
-        if unkeyed_other:
-            parts.append(f"{plural(len(unkeyed_other), 'email or queue send')} without an idempotency key or dedupe check")
+        sends = [e for e in unkeyed_other if e.kind in (EMAIL, QUEUE)]
+        writes = [e for e in unkeyed_other if e.kind in (HTTP_WRITE, DB_INSERT)]
+        if sends:
+            parts.append(f"{_counted(sends)} without an idempotency key or dedupe check")
+        if writes:
+            parts.append(f"{_counted(writes)} without an idempotency key, upsert or dedupe check")
         if unreadable:
             parts.append(f"{plural(len(unreadable), 'payment call')} whose key cannot be read")
         return outcome(Status.WARN, "; ".join(parts) + ": a retry can send twice", [e.evidence() for e in unkeyed_other + unreadable])

@@ -17,6 +17,11 @@ Four pillars, each recognised by what the code calls or the configuration declar
 
 A library that is only declared in a dependency manifest is reported, but never counts: an
 installed tracer that nothing starts shows nothing.
+
+Tracing is then held against the LLM calls: a call is traced when a span surrounds it (a tracing
+decorator on its function, a span opened there, a tracing wrapper around it in JS/TS) or when its
+SDK is instrumented for the whole process (instrumentors, wrapped and drop-in clients, Helicone,
+tracers that patch libraries at start-up). Tracing that misses most LLM calls is a warning.
 """
 
 from __future__ import annotations
@@ -28,17 +33,20 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
+from readycheck.detectors.llm import JS_LLM_CLIENTS, PY_LLM_CLIENTS, llm_calls, llm_clients, project_qualname, provider_of
 from readycheck.detectors.project import declared_dependencies, is_test_path
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import CallFact, CallValue, PythonFacts, first_match, qualname_matches
+from readycheck.parsers.js_facts import JsCall
+from readycheck.parsers.python_facts import CallFact, CallValue, FunctionFact, PythonFacts, first_match, qualname_matches
 
-__all__ = ["observability_stack", "find_observability", "PILLARS"]
+__all__ = ["observability_stack", "find_observability", "trace_coverage", "TraceCoverage", "PILLARS"]
 
 PILLARS = ("logging", "tracing", "metrics", "alerting")
 _PLAIN = "plain"  # a logger in use that writes unstructured text: not a pillar, but not "unused" either
 _LABEL = {"logging": "structured logging", "tracing": "tracing", "metrics": "metrics", "alerting": "alerting"}
 _PER_PILLAR = 2  # evidence locations kept per pillar, from different files where there are several
+_UNTRACED_SHOWN = 20  # untraced LLM calls listed when tracing misses most of them
 
 _NOT_CONFIG = re.compile(r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|composer\.lock|tsconfig[^/]*\.json)$")
 
@@ -550,6 +558,344 @@ def find_observability(index: RepoIndex) -> list[_Found]:
     return found
 
 
+# --- tracing coverage of LLM calls ------------------------------------------------------------------
+# An LLM call is traced when a span surrounds it (a tracing decorator on its function, a span
+# opened in that function, a tracing wrapper around the code that makes it), or when its SDK is
+# instrumented for the whole process (an instrumentor, a wrapped or drop-in client, a gateway,
+# a tracer that patches libraries at start-up). "*" stands for every SDK.
+_ALL = "*"
+_LANGCHAIN = "langchain"  # LangChain runnables: covered by LangChain tracers
+_HTTPX_SDKS = frozenset({"openai", "anthropic", "groq", "mistral"})  # SDKs that send through httpx
+
+_PY_TRACING_DECORATORS = (
+    "langsmith.traceable", "langsmith.run_helpers.traceable", "langfuse.observe", "langfuse.decorators.observe",
+    "logfire.instrument", "traceloop.sdk.decorators.workflow", "traceloop.sdk.decorators.task", "traceloop.sdk.decorators.agent",
+    "traceloop.sdk.decorators.tool", "weave.op", "mlflow.trace", "braintrust.traced", "opik.track", "lmnr.observe",
+    "ddtrace.tracer.wrap", "sentry_sdk.trace", "agentops.sdk.decorators.**", "agentops.record_action", "openlit.trace",
+)
+_SPAN_TAILS = frozenset({"start_as_current_span", "start_span", "start_active_span", "start_as_current_generation", "start_as_current_observation"})
+_PY_SPAN_CALLS = (
+    "logfire.span", "langsmith.trace", "langsmith.run_helpers.trace", "ddtrace.tracer.trace", "mlflow.start_span",
+    "sentry_sdk.start_span", "sentry_sdk.start_transaction", "braintrust.start_span", "langchain_core.tracers.context.tracing_v2_enabled",
+    "langchain.callbacks.tracing_v2_enabled", "langfuse.Langfuse.trace", "langfuse.Langfuse.generation", "langfuse.Langfuse.span",
+    "weave.attributes", "agentops.start_trace",
+)
+# Instrumentor class -> SDKs it traces.
+_INSTRUMENTORS: dict[str, frozenset[str]] = {
+    "OpenAIInstrumentor": frozenset({"openai"}), "AnthropicInstrumentor": frozenset({"anthropic"}),
+    "BedrockInstrumentor": frozenset({"bedrock"}), "BotocoreInstrumentor": frozenset({"bedrock"}),
+    "GoogleGenAIInstrumentor": frozenset({"google"}), "GoogleGenerativeAIInstrumentor": frozenset({"google"}),
+    "VertexAIInstrumentor": frozenset({"google"}), "MistralAIInstrumentor": frozenset({"mistral"}),
+    "GroqInstrumentor": frozenset({"groq"}), "CohereInstrumentor": frozenset({"cohere"}), "LiteLLMInstrumentor": frozenset({"litellm"}),
+    "LangChainInstrumentor": frozenset({_LANGCHAIN}), "LlamaIndexInstrumentor": frozenset({"llama_index"}),
+    "HTTPXClientInstrumentor": _HTTPX_SDKS,
+}
+_LOGFIRE_INSTRUMENT = {
+    "instrument_openai": frozenset({"openai"}), "instrument_anthropic": frozenset({"anthropic"}), "instrument_httpx": _HTTPX_SDKS,
+    "instrument_litellm": frozenset({"litellm"}), "instrument_google_genai": frozenset({"google"}), "instrument_langchain": frozenset({_LANGCHAIN}),
+}
+_PY_GLOBAL_TRACERS: dict[str, tuple[frozenset[str], str]] = {
+    "traceloop.sdk.Traceloop.init": (frozenset({_ALL}), "Traceloop.init() instruments the LLM SDKs"),
+    "agentops.init": (frozenset({_ALL}), "agentops.init() instruments the LLM SDKs"),
+    "weave.init": (frozenset({_ALL}), "weave.init() patches the LLM SDKs"),
+    "ddtrace.patch_all": (frozenset({_ALL}), "ddtrace.patch_all() patches the LLM SDKs"),
+    "openlit.init": (frozenset({_ALL}), "openlit.init() instruments the LLM SDKs"),
+    "mlflow.openai.autolog": (frozenset({"openai"}), "mlflow.openai.autolog()"),
+    "mlflow.anthropic.autolog": (frozenset({"anthropic"}), "mlflow.anthropic.autolog()"),
+    "mlflow.gemini.autolog": (frozenset({"google"}), "mlflow.gemini.autolog()"),
+    "mlflow.bedrock.autolog": (frozenset({"bedrock"}), "mlflow.bedrock.autolog()"),
+    "mlflow.litellm.autolog": (frozenset({"litellm"}), "mlflow.litellm.autolog()"),
+    "mlflow.langchain.autolog": (frozenset({_LANGCHAIN}), "mlflow.langchain.autolog()"),
+}
+# Client wrappers: a call through what they return is traced, and so is their SDK.
+_PY_CLIENT_WRAPPERS: dict[str, str] = {
+    "langsmith.wrappers.wrap_openai": "openai", "langsmith.wrappers.wrap_anthropic": "anthropic", "langsmith.wrap_openai": "openai",
+    "braintrust.wrap_openai": "openai", "braintrust.wrap_anthropic": "anthropic",
+    "opik.integrations.openai.track_openai": "openai", "opik.integrations.anthropic.track_anthropic": "anthropic",
+}
+_LANGCHAIN_RUN_TAILS = frozenset({"invoke", "ainvoke", "stream", "astream", "batch", "abatch", "predict", "apredict", "generate", "agenerate"})
+# Last segments of the calls that can send a request through a wrapped client or a LangChain model.
+_LLM_METHOD_TAILS = _LANGCHAIN_RUN_TAILS | {"create", "parse", "acreate"}
+_LC_CLIENT_PATTERNS = tuple(p for p in PY_LLM_CLIENTS if p.startswith(("langchain", "llama_index")))
+_PY_GLOBAL_TRACER_NAMES = tuple(_PY_GLOBAL_TRACERS)
+_PY_CLIENT_WRAPPER_NAMES = tuple(_PY_CLIENT_WRAPPERS)
+
+_JS_TRACING_WRAPPERS = (
+    "langsmith/traceable.traceable", "langsmith.traceable", "langfuse.observe", "@langfuse/tracing.observe",
+    "@langfuse/tracing.startActiveObservation", "@traceloop/node-server-sdk.withWorkflow", "@traceloop/node-server-sdk.withTask",
+    "@traceloop/node-server-sdk.withAgent", "@traceloop/node-server-sdk.withTool",
+)
+_JS_SPAN_TAILS = frozenset({"startActiveSpan", "startSpan", "startActiveObservation", "startSpanManual"})
+_JS_CLIENT_WRAPPERS: dict[str, str] = {
+    "langsmith/wrappers.wrapOpenAI": "openai", "langsmith/wrappers/openai.wrapOpenAI": "openai", "langfuse.observeOpenAI": "openai",
+    "@langfuse/openai.observeOpenAI": "openai", "braintrust.wrapOpenAI": "openai", "braintrust.wrapAnthropic": "anthropic",
+}
+_JS_INSTRUMENTATIONS: dict[str, frozenset[str]] = {
+    "@arizeai/openinference-instrumentation-openai": frozenset({"openai"}),
+    "@arizeai/openinference-instrumentation-langchain": frozenset({_LANGCHAIN}),
+    "@traceloop/instrumentation-openai": frozenset({"openai"}), "@traceloop/instrumentation-anthropic": frozenset({"anthropic"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _LlmSite:
+    file: SourceFile
+    line: int
+    provider: str
+    framework: str | None  # "langchain" for LangChain runnables
+    function: str | None
+    traced_by: str | None  # how it is traced, or None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceCoverage:
+    """LLM call sites, and which of them tracing covers."""
+
+    traced: tuple[Evidence, ...]
+    untraced: tuple[Evidence, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.traced) + len(self.untraced)
+
+    def phrase(self) -> str:
+        return f"{len(self.traced)} of {self.total} LLM calls traced"
+
+
+def _global_tracing(index: RepoIndex, found: list[_Found]) -> dict[str, str]:
+    """SDK (or "*", or "langchain") -> how the whole process traces its calls."""
+    out: dict[str, str] = {}
+
+    def cover(keys: Iterable[str], how: str) -> None:
+        for k in keys:
+            out.setdefault(k, how)
+
+    for x in found:
+        note = x.evidence.note or ""
+        if x.label in ("OpenTelemetry auto-instrumentation", "Datadog ddtrace-run"):
+            cover([_ALL], f"the process starts under {x.label} ({x.evidence.path}:{x.evidence.line})")
+        elif x.label == "Datadog ddtrace" and "instrumented at import" in note:
+            cover([_ALL], f"ddtrace patches the LLM SDKs at import ({x.evidence.path}:{x.evidence.line})")
+        elif x.label == "LangSmith" and "enabled" in note:
+            cover([_LANGCHAIN], f"LangChain tracing enabled ({x.evidence.path}:{x.evidence.line})")
+        elif x.pillar == "tracing" and x.label.startswith(("@opentelemetry/auto-instrumentations-node", "dd-trace/init", "@traceloop/node-server-sdk")):
+            cover([_ALL], f"{x.label} instruments the process ({x.evidence.path}:{x.evidence.line})")
+    for client in llm_clients(index):
+        if is_test_path(client.file.path):
+            continue
+        options = ("base_url", "default_headers") if client.language == "python" else ("baseURL", "baseUrl", "defaultHeaders")
+        if any(_mentions(client.kwargs.get(k), "helicone") for k in options):
+            cover([client.provider], f"{client.provider} client routed through Helicone ({client.file.path}:{client.line})")
+    for f in index.by_kind("python"):
+        facts = f.python
+        if is_test_path(f.path) or facts is None:
+            continue
+        where = f"{f.path}"
+        for imp in facts.imports:
+            if imp.module == "langfuse.openai" or imp.qualname == "langfuse.openai":
+                cover(["openai"], f"langfuse.openai drop-in client ({where}:{imp.line})")
+        for target, value, line in facts.assignments:
+            if target.rsplit(".", 1)[-1] in ("base_url", "api_base") and _mentions(value, "helicone"):
+                cover(["openai"], f"openai routed through Helicone ({where}:{line})")
+        for c in facts.calls:
+            q = _q(c.qualname)
+            parts = q.split(".")
+            if len(parts) >= 2 and parts[-1] == "instrument" and parts[-2] in _INSTRUMENTORS:
+                cover(_INSTRUMENTORS[parts[-2]], f"{parts[-2]}().instrument() ({where}:{c.line})")
+            elif q.startswith("logfire.instrument_") and parts[-1] in _LOGFIRE_INSTRUMENT:
+                cover(_LOGFIRE_INSTRUMENT[parts[-1]], f"logfire.{parts[-1]}() ({where}:{c.line})")
+            elif qualname_matches(q, "phoenix.otel.register") and c.kwargs.get("auto_instrument") is True:
+                cover([_ALL], f"phoenix.otel.register(auto_instrument=True) ({where}:{c.line})")
+            elif qualname_matches(q, "ddtrace.patch"):
+                on = {k for k, v in c.kwargs.items() if v is True}
+                patched = on & {"openai", "anthropic", _LANGCHAIN, "litellm"}
+                if "botocore" in on:
+                    patched.add("bedrock")
+                if on & {"google_generativeai", "google_genai", "vertexai"}:
+                    patched.add("google")
+                cover(patched, f"ddtrace.patch() ({where}:{c.line})")
+            else:
+                hit = first_match(q, _PY_GLOBAL_TRACER_NAMES)
+                if hit is not None:
+                    keys, how = _PY_GLOBAL_TRACERS[hit]
+                    cover(keys, f"{how} ({where}:{c.line})")
+                wrapper = first_match(q, _PY_CLIENT_WRAPPER_NAMES)
+                if wrapper is not None:
+                    cover([_PY_CLIENT_WRAPPERS[wrapper]], f"{q.rsplit('.', 1)[-1]}() wraps the client ({where}:{c.line})")
+    for f in index.by_kind("javascript", "typescript"):
+        js = f.js
+        if is_test_path(f.path) or js is None:
+            continue
+        for jc in js.calls:
+            q = _q(jc.qualname)
+            wrapper = next((w for w in _JS_CLIENT_WRAPPERS if q == w), None)
+            if wrapper is not None:
+                cover([_JS_CLIENT_WRAPPERS[wrapper]], f"{q.rsplit('.', 1)[-1]}() wraps the client ({f.path}:{jc.line})")
+            module = next((m for m in _JS_INSTRUMENTATIONS if q.startswith(m + ".")), None)
+            if module is not None and jc.is_new:
+                cover(_JS_INSTRUMENTATIONS[module], f"{q.rsplit('.', 1)[-1]} ({f.path}:{jc.line})")
+            if q.startswith("@traceloop/node-server-sdk.") and q.endswith(".initialize"):
+                cover([_ALL], f"Traceloop initialize() instruments the LLM SDKs ({f.path}:{jc.line})")
+            if q.startswith("dd-trace.") and q.endswith(".init"):
+                cover([_ALL], f"dd-trace init() patches the process ({f.path}:{jc.line})")
+            if q.endswith("getNodeAutoInstrumentations") and q.startswith("@opentelemetry/auto-instrumentations-node"):
+                cover([_ALL], f"OpenTelemetry auto-instrumentation: HTTP spans for every SDK request ({f.path}:{jc.line})")
+    return out
+
+
+def _enclosing(functions: list[FunctionFact], line: int) -> list[FunctionFact]:
+    return [fn for fn in functions if fn.line <= line <= fn.end_line]
+
+
+def _python_local_tracing(facts: PythonFacts) -> tuple[dict[str, str], dict[str, str]]:
+    """(traced function -> how, function with a span call -> how) for one module."""
+    decorated: dict[str, str] = {}
+    for fn in facts.functions:
+        for dec in fn.decorators:
+            if first_match(dec, _PY_TRACING_DECORATORS) is not None or _q(dec).rsplit(".", 1)[-1] == "start_as_current_span":
+                decorated.setdefault(fn.name, f"@{_q(dec).rsplit('.', 1)[-1]} on {fn.name}()")
+    spans: dict[str, str] = {}
+    for c in facts.calls:
+        if c.function is None or c.is_decorator:
+            continue
+        q = _q(c.qualname)
+        if q.rsplit(".", 1)[-1] in _SPAN_TAILS or first_match(c.qualname, _PY_SPAN_CALLS) is not None:
+            spans.setdefault(c.function, f"{c.func}() in {c.function}() (line {c.line})")
+    return decorated, spans
+
+
+def _python_llm_sites(index: RepoIndex, f: SourceFile, facts: PythonFacts, known: set[int]) -> Iterator[_LlmSite]:
+    """LLM calls the shared finder does not list: through a wrapped or drop-in client, and LangChain
+    chat models run directly (`model.invoke(...)`)."""
+    lc_patterns = _LC_CLIENT_PATTERNS
+    for c in facts.calls:
+        if c.line in known or c.is_decorator or _q(c.qualname).rsplit(".", 1)[-1] not in _LLM_METHOD_TAILS:
+            continue
+        q = c.qualname
+        if "." in q and not q.startswith(("self.", "?")):
+            q = project_qualname(index, q)
+        plain = _q(q)
+        provider = None
+        for prefix in ("langfuse.openai.", "langfuse."):
+            if plain.startswith(prefix) and provider_of(q[len(prefix):]) == "openai":
+                provider = "openai"
+                break
+        if provider is None:
+            for wrapper, sdk in _PY_CLIENT_WRAPPERS.items():
+                if q.startswith(wrapper + "()."):
+                    rest = q[len(wrapper) + 3:]
+                    cls = "OpenAI" if sdk == "openai" else "Anthropic"
+                    if provider_of(f"{sdk}.{cls}().{rest}"):
+                        provider = sdk
+                        break
+        if provider is not None:
+            yield _LlmSite(f, c.line, provider, None, c.function, None)
+            continue
+        tail = plain.rsplit(".", 1)[-1]
+        if tail in _LANGCHAIN_RUN_TAILS and "()" in q:
+            head = q.split("()", 1)[0]
+            hit = first_match(head, lc_patterns)
+            if hit is not None:
+                yield _LlmSite(f, c.line, PY_LLM_CLIENTS[hit], _LANGCHAIN, c.function, None)
+
+
+def _js_wrapper_ranges(calls: list[JsCall]) -> list[tuple[int, int, str]]:
+    out = []
+    for jc in calls:
+        q = _q(jc.qualname)
+        if any(q == w for w in _JS_TRACING_WRAPPERS) or q.rsplit(".", 1)[-1] in ("startActiveSpan", "startActiveObservation"):
+            out.append((jc.line, jc.end_line, f"{jc.func}() (line {jc.line})"))
+    return out
+
+
+def trace_coverage(index: RepoIndex, found: list[_Found]) -> TraceCoverage:
+    """Which LLM calls a trace would show: per call (decorator, span, wrapper) or per SDK."""
+    global_ = _global_tracing(index, found)
+    sites: list[_LlmSite] = []
+    by_file: dict[str, set[int]] = {}
+    for call in llm_calls(index):
+        if is_test_path(call.file.path):
+            continue
+        by_file.setdefault(call.file.path, set()).add(call.line)
+        sites.append(_LlmSite(call.file, call.line, call.provider, None, call.function, None))
+    for f in index.by_kind("python"):
+        if not is_test_path(f.path) and f.python is not None:
+            sites.extend(_python_llm_sites(index, f, f.python, by_file.get(f.path, set())))
+    for f in index.by_kind("javascript", "typescript"):
+        js = f.js
+        if is_test_path(f.path) or js is None:
+            continue
+        known = by_file.get(f.path, set())
+        lc_js = tuple(p for p in JS_LLM_CLIENTS if p.startswith("@langchain/"))
+        for jc in js.calls:
+            q = _q(jc.qualname)
+            if jc.line in known or q.rsplit(".", 1)[-1] not in ("invoke", "stream", "batch"):
+                continue
+            hit = next((p for p in lc_js if jc.qualname.startswith(p + "().")), None)
+            if hit is not None:
+                sites.append(_LlmSite(f, jc.line, JS_LLM_CLIENTS[hit], _LANGCHAIN, jc.function, None))
+    traced: list[Evidence] = []
+    untraced: list[Evidence] = []
+    local: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+    js_local: dict[str, tuple[list[tuple[int, int, str]], dict[str, str]]] = {}
+    for site in sorted(sites, key=lambda s: (s.file.path, s.line)):
+        how = _site_tracing(site, global_, local, js_local)
+        if how:
+            traced.append(evidence_at(site.file, site.line, f"{site.provider} call traced: {how}"))
+        else:
+            untraced.append(evidence_at(site.file, site.line, f"{site.provider} call not traced: no tracing decorator, span or instrumented client covers it"))
+    return TraceCoverage(tuple(traced), tuple(untraced))
+
+
+def _site_tracing(
+    site: _LlmSite,
+    global_: dict[str, str],
+    local: dict[str, tuple[dict[str, str], dict[str, str]]],
+    js_local: dict[str, tuple[list[tuple[int, int, str]], dict[str, str]]],
+) -> str | None:
+    for key in (site.provider, site.framework or "", _ALL):
+        if key and key in global_:
+            return global_[key]
+    f = site.file
+    if f.kind == "python" and f.python is not None:
+        facts = f.python
+        if f.path not in local:
+            local[f.path] = _python_local_tracing(facts)
+        decorated, spans = local[f.path]
+        for fn in reversed(_enclosing(facts.functions, site.line)):
+            if fn.name in decorated:
+                return decorated[fn.name]
+            if fn.name in spans:
+                return spans[fn.name]
+        if site.function:  # one hop: every caller in this module is traced
+            callers = [name for name, callees in facts.calls_by_function.items() if site.function in callees]
+            hows = [decorated.get(c) or spans.get(c) for c in callers]
+            if callers and all(hows):
+                return f"called from {callers[0]}(), traced by {hows[0]}"
+        return None
+    js = f.js
+    if js is None:
+        return None
+    for jc in js.calls:
+        if jc.line == site.line and isinstance(jc.options, dict) and _telemetry_on(jc.options.get("experimental_telemetry")):
+            return "experimental_telemetry on the call"
+    ranges, spans_js = js_local.get(f.path) or js_local.setdefault(f.path, _js_local_tracing(js.calls))
+    for lo, hi, how in ranges:
+        if lo <= site.line <= hi:
+            return f"inside {how}"
+    if site.function and site.function in spans_js:
+        return spans_js[site.function]
+    return None
+
+
+def _js_local_tracing(calls: list[JsCall]) -> tuple[list[tuple[int, int, str]], dict[str, str]]:
+    spans: dict[str, str] = {}
+    for jc in calls:
+        if jc.function and _q(jc.qualname).rsplit(".", 1)[-1] in _JS_SPAN_TAILS:
+            spans.setdefault(jc.function, f"{jc.func}() in {jc.function}() (line {jc.line})")
+    return _js_wrapper_ranges(calls), spans
+
+
 # --- dependency manifests ------------------------------------------------------------------------------
 _MANIFESTS = ("**/requirements*.txt", "**/requirements/*.txt", "**/requirements*.in", "**/requirements/*.in", "**/pyproject.toml", "**/package.json")
 
@@ -634,15 +980,26 @@ def observability_stack(ctx: Context) -> Outcome:
             f"no structured logging and no tracing: nobody can see what the agent did{seen_with}{text_logs}{also}{installed_note()}",
             evidence + prints + [x.evidence for x in plain[:_PER_PILLAR]] + unused,
         )
+    # Tracing that exists but misses most LLM calls shows little of what the agent did.
+    coverage = trace_coverage(ctx.index, found) if by_pillar["tracing"] else TraceCoverage((), ())
+    traced = f"; {coverage.phrase()}" if coverage.total else ""
+    sparse = coverage.total > 0 and 2 * len(coverage.traced) < coverage.total
+    untraced = list(coverage.untraced[:_UNTRACED_SHOWN]) if sparse else []
     ok = by_pillar["logging"] and by_pillar["tracing"] and (by_pillar["metrics"] or by_pillar["alerting"])
-    if ok:
+    if ok and not sparse:
         extra = f"; no {_LABEL[missing[0]]}" if missing else ""
-        return outcome(Status.PASS, f"observability in place: {describe(present)}{extra}", evidence)
+        return outcome(Status.PASS, f"observability in place: {describe(present)}{extra}{traced}", evidence)
+    if ok:
+        return outcome(
+            Status.WARN,
+            f"tracing misses most LLM calls: {coverage.phrase()}; found {describe(present)}",
+            untraced + evidence,
+        )
     need = [p for p in ("logging", "tracing") if not by_pillar[p]]
     if not by_pillar["metrics"] and not by_pillar["alerting"]:
         need.append("metrics or alerting")
     return outcome(
         Status.WARN,
-        f"observability is partial: missing {', '.join(_LABEL.get(n, n) for n in need)}; found {describe(present)}{installed_note()}",
-        evidence + unused,
+        f"observability is partial: missing {', '.join(_LABEL.get(n, n) for n in need)}; found {describe(present)}{installed_note()}{traced}",
+        untraced + evidence + unused,
     )
