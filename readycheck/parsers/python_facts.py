@@ -676,7 +676,15 @@ class _Collector(ast.NodeVisitor):
         fact = self._call_fact(node)
         self.f.calls.append(fact)
         if self.func_stack:
-            self.f.calls_by_function.setdefault(self.func_stack[-1], set()).add(fact.func.split(".")[-1])
+            callees = self.f.calls_by_function.setdefault(self.func_stack[-1], set())
+            callees.add(fact.func.split(".")[-1])
+            # A function handed to another call runs from here too: breaker.call(self._ask),
+            # executor.submit(work), asyncio.to_thread(fetch).
+            for arg in node.args:
+                if isinstance(arg, (ast.Name, ast.Attribute)):
+                    ref = _dotted(arg)
+                    if ref is not None:
+                        callees.add(ref.rsplit(".", 1)[-1])
         self.generic_visit(node)
 
 

@@ -144,3 +144,14 @@ def test_python_binding_order_does_not_matter() -> None:
     )
     assert facts.bindings["self.client"] == "openai.OpenAI()"
     assert facts.calls[-1].qualname == "openai.OpenAI().chat.completions.create"
+
+
+def test_functions_passed_as_arguments_count_as_called() -> None:
+    facts = parse_python(
+        "def complete(self, messages):\n"
+        "    return breaker.call(self._ask, messages)\n"
+        "def run():\n"
+        "    pool.submit(work)\n"
+    )
+    assert "_ask" in facts.calls_by_function["complete"]
+    assert "work" in facts.calls_by_function["run"]
