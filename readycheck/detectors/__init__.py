@@ -33,6 +33,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     # items 7-9: security
     "library-evidence": "readycheck.detectors.libraries:library_evidence",
     "iam-wildcards": "readycheck.detectors.permissions:iam_wildcards",
+    "unsafe-tool-execution": "readycheck.detectors.code_permissions:unsafe_tool_execution",
     # items 10-13: operations
     "rollback-readiness": "readycheck.detectors.operations:rollback_readiness",
     "deploy-awareness": "readycheck.detectors.operations:deploy_awareness",

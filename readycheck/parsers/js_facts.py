@@ -94,6 +94,7 @@ class JsFacts:
     bindings: dict[str, str] = field(default_factory=dict)  # local name -> resolved expression
     while_true_lines: list[tuple[int, int, bool]] = field(default_factory=list)  # (line, end, has_exit)
     error: str | None = None
+    flows: list[Any] = field(default_factory=list)  # python_flows.Flow: untrusted data reaching sinks
 
     def imported_modules(self) -> set[str]:
         return {i.module for i in self.imports}
@@ -1030,6 +1031,12 @@ def parse_js(text: str, filename: str = "<file>") -> JsFacts:
             collector.walk(root)
         finally:
             collector.finish()
+        try:
+            from readycheck.parsers.js_flows import extract_js_flows
+
+            facts.flows = extract_js_flows(root, src, collector.resolve)
+        except Exception:  # noqa: BLE001 - a tracing bug costs the flows of one file, not its facts
+            facts.flows = []
         if root.has_error:
             facts.error = f"parse error near line {_first_error_line(root)}"
     except Exception as exc:  # never let one odd file stop an audit

@@ -131,6 +131,7 @@ class PythonFacts:
     calls_by_function: dict[str, set[str]] = field(default_factory=dict)  # function -> simple names it calls
     assignments: list[tuple[str, Any, int]] = field(default_factory=list)  # (target as written, literal value, line)
     wrappers: dict[str, str] = field(default_factory=dict)  # module-level function -> what every return resolves to
+    flows: list[Any] = field(default_factory=list)  # python_flows.Flow: untrusted data reaching sinks
     error: str | None = None
 
     def imported_modules(self) -> set[str]:
@@ -258,31 +259,47 @@ def _short(node: ast.AST) -> str:
 _LITERAL_NODES = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp)
 
 
+def _fold(node: ast.AST, depth: int = 0) -> int | float | None:
+    """Numeric expressions such as 2**10 or 60 * 5, folded; None for anything else. Bounded, so a
+    900-term `a + a + ...` costs a few steps, not a quadratic walk."""
+    if depth > 16:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _fold(node.operand, depth + 1)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub, ast.Pow, ast.Div)):
+        left = _fold(node.left, depth + 1)
+        right = _fold(node.right, depth + 1) if left is not None else None
+        if left is None or right is None:
+            return None
+        try:
+            if isinstance(node.op, ast.Mult):
+                return left * right
+            if isinstance(node.op, ast.Add):
+                return left + right
+            if isinstance(node.op, ast.Sub):
+                return left - right
+            if isinstance(node.op, ast.Div):
+                return left / right
+            if abs(right) < 64:
+                return left**right
+        except (ArithmeticError, ValueError):
+            return None
+    return None
+
+
 def _literal(node: ast.AST) -> Any:
+    if isinstance(node, ast.BinOp):
+        folded = _fold(node)
+        return folded if folded is not None else Unknown(_short(node))
     if not isinstance(node, _LITERAL_NODES):
         return Unknown(_short(node))  # literal_eval would only raise
     try:
         return ast.literal_eval(node)
     except Exception:
-        pass
-    # Common numeric expressions such as 2**10 or 60 * 5 count as literals when they fold.
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add, ast.Sub, ast.Pow, ast.Div)):
-        left, right = _literal(node.left), _literal(node.right)
-        if isinstance(left, (int, float)) and isinstance(right, (int, float)) and not isinstance(left, bool):
-            try:
-                if isinstance(node.op, ast.Mult):
-                    return left * right
-                if isinstance(node.op, ast.Add):
-                    return left + right
-                if isinstance(node.op, ast.Sub):
-                    return left - right
-                if isinstance(node.op, ast.Div):
-                    return left / right
-                if isinstance(node.op, ast.Pow) and abs(right) < 64:
-                    return left**right
-            except Exception:
-                pass
-    return Unknown(_short(node))
+        return Unknown(_short(node))
 
 
 class _Collector(ast.NodeVisitor):
@@ -698,6 +715,12 @@ def parse_python(text: str, filename: str = "<file>") -> PythonFacts:
         collector = _Collector(facts)
         collector.prepass(tree)
         collector.visit(tree)
+        from readycheck.parsers.python_flows import extract_flows
+
+        try:
+            facts.flows = extract_flows(tree, collector.resolve)
+        except Exception:  # noqa: BLE001 - a tracing bug costs the flows of one file, not its facts
+            facts.flows = []
     except SyntaxError as exc:
         facts.error = f"syntax error at line {exc.lineno}: {exc.msg}"
     except (ValueError, RecursionError, MemoryError) as exc:

@@ -70,6 +70,12 @@ def test_careless_sample_is_no_go_with_named_questions(sample_repo) -> None:
     assert by_id["RC0202"]["status"] == "fail"
     assert by_id["RC0601"]["status"] == "fail" and by_id["RC1001"]["status"] == "fail"
     assert by_id["RC0101"]["status"] == "fail" and by_id["RC0103"]["status"] == "fail"
+    assert by_id["RC0104"]["status"] == "warn"
+    # the model chooses a shell command and a SQL fragment: both reach their sinks
+    unsafe = by_id["RC0902"]
+    assert unsafe["status"] == "fail"
+    sinks = {(e["path"], e["line"]) for e in unsafe["evidence"]}
+    assert {("tools/reports.py", 8), ("tools/reports.py", 14)} <= sinks
     # no secret leaves readycheck in full, in any format
     text = json.dumps(data)
     for secret in _fake_secrets(repo):
@@ -114,6 +120,9 @@ def test_partly_ready_typescript_sample(sample_repo) -> None:
     assert any(e["path"] == "src/tools/searchDocs.ts" for e in by_id["RC0601"]["evidence"])
     assert by_id["RC0201"]["status"] == "pass"
     assert by_id["RC0901"]["status"] == "skip"
+    assert by_id["RC0104"]["status"] == "pass" and by_id["RC0403"]["status"] == "pass"
+    assert by_id["RC0902"]["status"] == "pass"  # fetchPage refuses URLs outside the docs site
+    assert "3 of 3 LLM calls traced" in by_id["RC0301"]["message"]
     # warnings do not block: GO, and --fail-on warn turns them into exit 1
     assert data["verdict"] == "GO" and code == 0, data["verdict_reason"]
     code_warn, _ = audit_json(repo, "--fail-on", "warn")

@@ -1,6 +1,7 @@
 from tools.billing import charge_customer
 from tools.browse import read_page
 from tools.notify import post_to_slack, send_email
+from tools.reports import lookup_customer, run_report
 from tools.web_search import web_search
 
 TOOLS = {
@@ -9,6 +10,8 @@ TOOLS = {
     "post_to_slack": post_to_slack,
     "send_email": send_email,
     "charge_customer": charge_customer,
+    "run_report": run_report,
+    "lookup_customer": lookup_customer,
 }
 
 TOOL_SCHEMAS = [
@@ -63,6 +66,25 @@ TOOL_SCHEMAS = [
                     "amount_cents": {"type": "integer"},
                 },
             },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "run_report",
+            "description": "Run one of the report scripts and return its output",
+            "parameters": {
+                "type": "object",
+                "properties": {"script": {"type": "string"}, "args": {"type": "string"}},
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_customer",
+            "description": "Find a customer by name",
+            "parameters": {"type": "object", "properties": {"name": {"type": "string"}}},
         },
     },
 ]
