@@ -6,6 +6,7 @@ import re
 from typing import Any, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
+from readycheck.detectors.project import is_test_path
 from readycheck.detectors.llm import JS_AGENT_RUNS, PY_AGENT_RUNS, TOKEN_CAP_KEYS, agent_builders, has_kw_deep, llm_calls, llm_clients
 from readycheck.parsers.python_facts import Unknown, first_match
 from readycheck.index import RepoIndex
@@ -133,6 +134,8 @@ def llm_token_cap(ctx: Context) -> Outcome:
     uncapped: list[Evidence] = []
     unknown = 0
     for call in llm_calls(ctx.index):
+        if is_test_path(call.file.path):
+            continue  # tests drive fakes and mocks, not the provider
         if _capped_by_client(call.kwargs):
             capped.append(evidence_at(call.file, call.line, f"{call.provider} call with a token cap"))
         elif call.has_star_kwargs:
@@ -144,6 +147,8 @@ def llm_token_cap(ctx: Context) -> Outcome:
     # `ModelSettings(max_tokens=...)`, `llm=LLM(max_tokens=...)`, `llm_config={...}`).
     builders = [c for c in llm_clients(ctx.index) if c.language == "python" and c.qualname.startswith(("langchain", "llama_index"))]
     for client in builders + list(agent_builders(ctx.index)):
+        if is_test_path(client.file.path):
+            continue
         kind = "chat model" if client.qualname.startswith(("langchain", "llama_index")) else f"{client.provider} agent"
         if _capped_by_client(client.kwargs):
             capped.append(evidence_at(client.file, client.line, f"{kind} built with a token cap"))

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from readycheck.config import RetryPolicy
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
+from readycheck.detectors.project import is_test_path
 from readycheck.detectors.llm import PY_HTTP_CALLS, llm_calls, llm_clients
 from readycheck.index import SourceFile
 from readycheck.model import Evidence, Outcome, Status
@@ -436,7 +437,7 @@ def retry_policy(ctx: Context) -> Outcome:
 
     # Which calls retry at all: wrapped by an outer retry, or made through a client (of that
     # provider) whose own retries are on and never turned off elsewhere.
-    calls = list(llm_calls(ctx.index))
+    calls = [c for c in llm_calls(ctx.index) if not is_test_path(c.file.path)]
     sdk_on: set[str] = {s.provider for s in active if s.provider}
     sdk_off: set[str] = {s.provider for s in disabled if s.provider}
     sdk_attempts: dict[str, int] = {s.provider: s.attempts for s in active if s.provider and s.attempts}
