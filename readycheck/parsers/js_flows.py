@@ -41,7 +41,7 @@ from typing import Callable, Iterator
 
 from tree_sitter import Node
 
-from readycheck.parsers.python_flows import FAIL_KINDS, Flow, _covers, _first
+from readycheck.parsers.python_flows import FAIL_KINDS, Flow, _covers, _first, ancestors
 
 __all__ = ["extract_js_flows"]
 
@@ -819,24 +819,7 @@ class _Analysis:
     # --- guards ------------------------------------------------------------------------------------------
     def ancestors(self, path: str) -> set[str]:
         """What a value was made from, transitively (bounded): `args['cmd']` <- `tc.function.arguments`."""
-        out: set[str] = set()
-        frontier = [path]
-        for _ in range(6):
-            nxt: list[str] = []
-            for key in frontier:
-                while True:
-                    for dep in self.s.deps.get(key, ()):
-                        if dep not in out:
-                            out.add(dep)
-                            nxt.append(dep)
-                    cut = max(key.rfind("."), key.rfind("["))
-                    if cut <= 0:
-                        break
-                    key = key[:cut]
-            if not nxt or len(out) > 200:
-                break
-            frontier = nxt
-        return out
+        return ancestors(self.s.deps, path)
 
     def guarded(self, arg: Node, call: Node, conds: _Conds, exact_only: bool) -> bool:
         sink = self.m.paths(arg)

@@ -70,7 +70,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, cast
+from typing import Callable, Iterable, Iterator, Mapping, cast
 
 __all__ = [
     "Flow",
@@ -651,6 +651,30 @@ def _matches(qualname: str, patterns: tuple[str, ...]) -> bool:
 
 
 # --- the module ----------------------------------------------------------------------------------------------
+def ancestors(deps: Mapping[str, Iterable[str]], path: str) -> set[str]:
+    """What a value was made from, transitively and bounded (6 hops, 200 paths): `args['cmd']`
+    <- `tc.function.arguments`. A path also inherits what its prefixes were made from. Shared
+    by the Python and the JS/TS tracers."""
+    out: set[str] = set()
+    frontier = [path]
+    for _ in range(6):
+        nxt: list[str] = []
+        for key in frontier:
+            while True:
+                for dep in deps.get(key, ()):
+                    if dep not in out:
+                        out.add(dep)
+                        nxt.append(dep)
+                cut = max(key.rfind("."), key.rfind("["))
+                if cut <= 0:
+                    break
+                key = key[:cut]
+        if not nxt or len(out) > 200:
+            break
+        frontier = nxt
+    return out
+
+
 @dataclass
 class _Def:
     node: ast.FunctionDef | ast.AsyncFunctionDef
@@ -1119,24 +1143,7 @@ class _Scope:
 
     def ancestors(self, path: str) -> set[str]:
         """What a value was made from, transitively (bounded): `args['cmd']` <- `tc.function.arguments`."""
-        out: set[str] = set()
-        frontier = [path]
-        for _ in range(6):
-            nxt: list[str] = []
-            for key in frontier:
-                while True:
-                    for dep in self.deps.get(key, ()):
-                        if dep not in out:
-                            out.add(dep)
-                            nxt.append(dep)
-                    cut = max(key.rfind("."), key.rfind("["))
-                    if cut <= 0:
-                        break
-                    key = key[:cut]
-            if not nxt or len(out) > 200:
-                break
-            frontier = nxt
-        return out
+        return ancestors(self.deps, path)
 
     def guarded(self, arg: ast.AST, call: ast.Call, conds: tuple[ast.If, ...], exact_only: bool) -> bool:
         sink_paths = _paths(arg)
