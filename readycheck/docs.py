@@ -9,14 +9,6 @@ from readycheck.model import ITEMS, PHASES, CheckSpec
 
 __all__ = ["checks_text", "checks_markdown", "checks_json", "explain", "starter_config"]
 
-_QUESTION_SHORT = {
-    "see-now": "see-now",
-    "provider-outage": "provider-outage",
-    "spend-limit": "spend-limit",
-    "rollback-5min": "rollback-5min",
-    "deploy-awareness": "deploy-awareness",
-}
-
 
 def _by_item(specs: Sequence[CheckSpec]) -> list[tuple[int, str, list[CheckSpec]]]:
     out = []

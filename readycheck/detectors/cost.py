@@ -162,7 +162,9 @@ def llm_token_cap(ctx: Context) -> Outcome:
         return outcome(Status.SKIP, "no LLM call sites found")
     max_uncapped = int(ctx.param("max_uncapped", 0))
     if len(uncapped) <= max_uncapped:
-        return outcome(Status.PASS, f"every LLM call site sets a token cap ({len(capped)} of {len(capped) + len(uncapped)})", capped)
+        if uncapped:
+            return outcome(Status.PASS, f"{len(capped)} of {len(capped) + len(uncapped)} LLM call sites set a token cap (up to {max_uncapped} uncapped allowed)", capped + uncapped)
+        return outcome(Status.PASS, f"every LLM call site sets a token cap ({len(capped)} of {len(capped)})", capped)
     if capped:
         return outcome(
             Status.WARN,

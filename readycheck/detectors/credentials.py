@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Sequence
 
 from readycheck.detectors.base import Context, outcome, plural
 from readycheck.model import Evidence, Outcome, Status
+
+if TYPE_CHECKING:
+    from readycheck.secrets import SecretRule
 
 __all__ = ["hardcoded_secrets", "committed_env_file"]
 
@@ -30,7 +34,7 @@ def hardcoded_secrets(ctx: Context) -> Outcome:
         if f.path in skip_paths or _SKIP.search(f.path):
             continue
         for hit in scan_text(f.text, rules=rules, path=f.path):
-            ev = Evidence(f.path, hit.line, _redacted_line(f.line(hit.line), hit.redacted), f"{hit.description} ({hit.redacted})")
+            ev = Evidence(f.path, hit.line, _redacted_line(f.line(hit.line), rules), f"{hit.description} ({hit.redacted})")
             if order.get(hit.confidence, 2) <= order.get(min_conf, 1):
                 found.append(ev)
             else:
@@ -44,10 +48,12 @@ def hardcoded_secrets(ctx: Context) -> Outcome:
     return outcome(Status.PASS, f"no secrets found in {plural(scanned, 'file')}", evidence)
 
 
-def _redacted_line(line: str, redacted: str) -> str:
+def _redacted_line(line: str, rules: Sequence[SecretRule]) -> str:
+    """The line with every secret the check's rules find redacted: the engine's own pass over
+    evidence knows only the built-in rules, not a team's `extra_rules`."""
     from readycheck.secrets import redact_line
 
-    text = redact_line(line).strip()
+    text = redact_line(line, rules).strip()
     return text if len(text) <= 160 else text[:159] + "…"
 
 

@@ -6,7 +6,7 @@ import codecs
 import os
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from readycheck.parsers.markdown import Heading, parse_headings
 from readycheck.parsers.structured import ParseError, StructuredDoc, load_json_doc, load_toml_doc, load_yaml_docs
@@ -158,6 +158,3 @@ class SourceFile:
         if self.kind not in ("markdown", "text"):
             return []
         return parse_headings(self.text)
-
-    def data(self) -> list[Any]:
-        return [d.data for d in self.documents]

@@ -19,7 +19,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-__all__ = ["Unknown", "CallValue", "Combination", "Guard", "RetryLoop", "qualname_matches", "first_match", "ImportFact", "CallFact", "FunctionFact", "PythonFacts", "parse_python", "UNKNOWN"]
+__all__ = ["Unknown", "CallValue", "Combination", "Guard", "RetryLoop", "qualname_matches", "first_match", "ImportFact", "CallFact", "FunctionFact", "PythonFacts", "parse_python"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,6 @@ class Unknown:
         return f"<{self.source}>"
 
 
-UNKNOWN = Unknown("?")
 
 
 @dataclass(frozen=True, slots=True)

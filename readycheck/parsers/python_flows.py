@@ -353,15 +353,19 @@ _LEAVES = (ast.Constant, ast.Name, ast.Pass, ast.Break, ast.Continue, ast.Global
 _CODE_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _code_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold code (no contexts or operators), computed once."""
+    fields = _CODE_FIELDS.get(cls)
+    if fields is None:
+        fields = _CODE_FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f not in _NOT_CODE)
+    return fields
+
+
 def _children(node: ast.AST) -> Iterator[ast.AST]:
     """The child nodes that hold code (what `ast.iter_child_nodes` yields, less contexts and operators)."""
     if isinstance(node, _LEAVES):
         return
-    cls = type(node)
-    fields = _CODE_FIELDS.get(cls)
-    if fields is None:
-        fields = _CODE_FIELDS[cls] = tuple(f for f in cls._fields if f not in _NOT_CODE)
-    for name in fields:
+    for name in _code_fields(type(node)):
         value = getattr(node, name, None)
         if isinstance(value, list):
             for item in value:
@@ -374,7 +378,6 @@ def _children(node: ast.AST) -> Iterator[ast.AST]:
 def _walk(node: ast.AST) -> Iterator[ast.AST]:
     """Every node under `node` that holds code, depth first (iteratively: nesting may be deep)."""
     stack: list[object] = [node]
-    fields_of = _CODE_FIELDS
     while stack:
         cur = stack.pop()
         if not isinstance(cur, ast.AST):
@@ -382,11 +385,7 @@ def _walk(node: ast.AST) -> Iterator[ast.AST]:
         yield cur
         if isinstance(cur, _LEAVES):
             continue
-        cls = type(cur)
-        fields = fields_of.get(cls)
-        if fields is None:
-            fields = fields_of[cls] = tuple(f for f in cls._fields if f not in _NOT_CODE)
-        for name in fields:
+        for name in _code_fields(type(cur)):
             value = getattr(cur, name, None)
             if type(value) is list:
                 stack.extend(value)

@@ -103,3 +103,17 @@ def test_audit_survives_hostile_files_through_the_cli(tmp_path: Path) -> None:
     token_cap = next(r for r in data["results"] if r["id"] == "RC0102")
     assert token_cap["status"] == "fail" and token_cap["evidence"][0]["path"] == "bad_utf8.py"
     assert any("could not be parsed" in n for n in data["notes"])
+
+
+def test_a_teams_own_secret_rule_is_redacted_in_the_snippet(tmp_path: Path) -> None:
+    from types import MappingProxyType
+
+    token = "acme_live_" + "Qx7Zp2Lw9Rt4" * 2
+    (tmp_path / "settings.py").write_text(f'x = "{token}"\n')  # no secret-like name: only the team's rule sees it
+    rule = {"id": "acme-token", "provider": "Acme", "description": "Acme live token", "confidence": "high",
+            "regex": r"acme_live_[A-Za-z0-9]{24}", "keywords": ["acme_live_"]}
+    policy = Policy(root=tmp_path, params=MappingProxyType({"hardcoded-secret": MappingProxyType({"extra_rules": [rule]})}))
+    spec = REG.get("RC0201")
+    result = run_check(spec, REG.detector(spec.detector), build_index(tmp_path, use_git=False), policy)
+    assert result.status is Status.FAIL and result.evidence[0].line == 1
+    assert token not in (result.evidence[0].snippet or "") and token not in (result.evidence[0].note or "")
