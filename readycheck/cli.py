@@ -7,12 +7,16 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from readycheck import __version__
 from readycheck.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ReadycheckError, TargetError, UsageError
+
+if TYPE_CHECKING:
+    from readycheck.config import Policy
+    from readycheck.model import Report
 
 __all__ = ["app", "main"]
 
@@ -50,6 +54,8 @@ class SchemaName(str, Enum):
     report = "report"
     config = "config"
     check = "check"
+    baseline = "baseline"
+    secret_rules = "secret-rules"
 
 
 def _split(values: Optional[List[str]]) -> list[str]:
@@ -103,17 +109,22 @@ def audit(
     extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Add these checks to the selection."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave these checks out."),
     fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="When to exit 1: on NO-GO (default), on any warning, or never."),
+    staged: bool = typer.Option(False, "--staged", help="Judge only the files staged for commit, as staged in the git index (for pre-commit hooks)."),
+    history: bool = typer.Option(False, "--history", help="Also scan every commit reachable from HEAD for secrets."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline of accepted findings (default: .readycheck-baseline.json when present)."),
+    no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore any baseline: every finding counts."),
+    no_inline_suppressions: bool = typer.Option(False, "--no-inline-suppressions", help="Do not honour `readycheck: ignore[...]` comments."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict and the failures."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also: NO_COLOR=1)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     """Audit PATH and print the Go/No-Go report. Exit 0 GO, 1 NO-GO, 2 usage or config error."""
     from readycheck.config import load_policy
-    from readycheck.engine import run_audit
-    from readycheck.registry import load_registry
     from readycheck.reporters import render
     from readycheck.verdict import exit_code_for
 
+    if staged and history:
+        raise UsageError("--staged and --history do not go together: a pre-commit hook judges the staged files, --history the commits")
     target = _target(path)
     policy = load_policy(
         target,
@@ -122,20 +133,59 @@ def audit(
         extend_select=_split(extend_select),
         ignore=_split(ignore),
         fail_on=fail_on.value if fail_on else None,
+        baseline=baseline,
+        use_baseline=not no_baseline,
+        inline_suppressions=False if no_inline_suppressions else None,
+        staged=staged,
+        history=history,
     )
-    registry = load_registry(policy.checks_dirs)
-    specs = registry.select(policy.select, policy.extend_select, policy.ignore)
-    progress = _progress() if (sys.stderr.isatty() and not quiet and fmt is OutputFormat.text) else None
-    try:
-        report = run_audit(target, policy, registry, specs, progress=progress.update if progress else None)
-    finally:
-        if progress:
-            progress.close()
+    report = _run(target, policy, show_progress=sys.stderr.isatty() and not quiet and fmt is OutputFormat.text)
     color = _use_color(no_color) and output is None
     _write_output(render(report, fmt.value, color=color, quiet=quiet), output)
     if output is not None and not quiet:
         typer.echo(f"readycheck: {report.verdict.value} — report written to {output}", err=True)
     raise typer.Exit(exit_code_for(report.verdict, report.results, policy.fail_on))
+
+
+def _run(target: Path, policy: Policy, *, show_progress: bool) -> Report:
+    from readycheck.engine import run_audit
+    from readycheck.registry import load_registry
+
+    registry = load_registry(policy.checks_dirs)
+    specs = registry.select(policy.select, policy.extend_select, policy.ignore)
+    progress = _progress() if show_progress else None
+    try:
+        return run_audit(target, policy, registry, specs, progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
+
+
+@app.command("baseline")
+def baseline_command(
+    path: Path = typer.Argument(Path("."), help="The repository or folder to audit."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write the baseline (default: .readycheck-baseline.json in PATH)."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Configuration file (default: readycheck.yaml or [tool.readycheck] in the target)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Only these checks (ids, id prefixes, slugs, item slugs, tags)."),
+    history: bool = typer.Option(False, "--history", help="Also accept the secrets found in git history."),
+) -> None:
+    """Write a baseline of today's findings, so that later audits gate on new ones only.
+
+    The file holds fingerprints and paths, never a secret's value or a line number; commit it."""
+    from readycheck import __version__
+    from readycheck.config import load_policy
+    from readycheck.suppress import BASELINE_FILENAME, Baseline
+
+    target = _target(path)
+    policy = load_policy(target, config_file=config, select=_split(select) or None, use_baseline=False, history=history)
+    report = _run(target, policy, show_progress=sys.stderr.isatty())
+    destination = output if output is not None else target / BASELINE_FILENAME
+    text = Baseline.render(report, tool_version=__version__)
+    _write_output(text, destination)
+    import json
+
+    count = len(json.loads(text)["findings"])
+    typer.echo(f"readycheck: {count} finding(s) written to {destination}", err=True)
 
 
 class _progress:
@@ -239,8 +289,9 @@ def init(
 
 
 @app.command()
-def schema(name: SchemaName = typer.Argument(..., help="report, config or check.")) -> None:
-    """Print a JSON Schema: the report contract, the configuration file, or a check spec."""
+def schema(name: SchemaName = typer.Argument(..., help="report, config, check, baseline or secret-rules.")) -> None:
+    """Print a JSON Schema: the report contract, the configuration file, a check spec, the baseline
+    file, or a file of secret rules."""
     from readycheck.config import schema_path
 
     typer.echo(schema_path(name.value).read_text(encoding="utf-8"), nl=False)

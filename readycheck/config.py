@@ -58,6 +58,11 @@ class Policy:
     blocking: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     retries: RetryPolicy = field(default_factory=RetryPolicy)
+    baseline: Path | None = None  # the baseline file in use, if any
+    inline_suppressions: bool = True
+    staged: bool = False  # audit the files staged in the git index, as they are there
+    history: bool = False  # also scan every commit reachable from HEAD for secrets
+    secret_rules: tuple[Mapping[str, Any], ...] = ()  # the team's own secret rules
 
 
 def _find_config(root: Path) -> tuple[Path | None, dict[str, Any]]:
@@ -135,6 +140,11 @@ def load_policy(
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
+    baseline: Path | None = None,
+    use_baseline: bool = True,
+    inline_suppressions: bool | None = None,
+    staged: bool = False,
+    history: bool = False,
 ) -> Policy:
     """Read the target's configuration and merge command-line values over it."""
     if config_file is not None:
@@ -158,6 +168,8 @@ def load_policy(
         raise ConfigError(f"{source}: 'policy.retries': initial_delay_min is larger than initial_delay_max")
 
     file_select = data.get("select")
+    secret_rules = _secret_rules(data.get("secret_rules", ()), source)
+    baseline_path = _baseline_path(root, base, baseline, data.get("baseline"), use_baseline)
     return Policy(
         root=root,
         config_path=path,
@@ -173,4 +185,40 @@ def load_policy(
         blocking=MappingProxyType(dict(data.get("blocking", {}))),
         params=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in data.get("params", {}).items()}),
         retries=retries,
+        baseline=baseline_path,
+        inline_suppressions=data.get("inline_suppressions", True) if inline_suppressions is None else inline_suppressions,
+        staged=staged,
+        history=history,
+        secret_rules=secret_rules,
     )
+
+
+def _secret_rules(entries: Sequence[Mapping[str, Any]], source: str) -> tuple[Mapping[str, Any], ...]:
+    """The team's secret rules, each compiled once here so that a bad one is a configuration error
+    (exit 2, naming the rule) rather than a crashed check."""
+    if not entries:
+        return ()
+    from readycheck.secrets import load_rules
+
+    try:
+        load_rules(entries)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: 'secret_rules': {exc}") from None
+    return tuple(MappingProxyType(dict(e)) for e in entries)
+
+
+def _baseline_path(root: Path, base: Path, flag: Path | None, configured: object, use: bool) -> Path | None:
+    if not use:
+        return None
+    if flag is not None:
+        if not flag.is_file():
+            raise ConfigError(f"{flag}: no such baseline file (write one with `readycheck baseline`)")
+        return flag
+    if isinstance(configured, str):
+        path = (base / configured).resolve()
+        if not path.is_file():
+            raise ConfigError(f"{base / configured}: no such baseline file (write one with `readycheck baseline`)")
+        return path
+    from readycheck.suppress import default_baseline
+
+    return default_baseline(root, None)

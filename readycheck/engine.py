@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from readycheck import __version__
 from readycheck.config import Policy
 from readycheck.detectors.base import Context
-from readycheck.index import RepoIndex, build_index
+from readycheck.index import RepoIndex, build_index, build_staged_index
 from readycheck.model import CheckSpec, Evidence, Outcome, Report, Result, Status
 from readycheck.registry import Registry
+from readycheck.suppress import Baseline, Suppressions
 from readycheck.verdict import decide
+
+if TYPE_CHECKING:
+    from readycheck.secrets import SecretRule
 
 __all__ = ["run_audit", "run_check", "redact_evidence"]
 
@@ -29,18 +34,39 @@ def _params_for(spec: CheckSpec, policy: Policy) -> MappingProxyType[str, Any]:
     return MappingProxyType(merged)
 
 
-def redact_evidence(ev: Evidence) -> Evidence:
-    """No snippet leaves the engine holding a secret in full, whatever check produced it."""
-    if not ev.snippet:
-        return ev
+def redact_evidence(ev: Evidence, rules: Sequence[SecretRule] | None = None) -> Evidence:
+    """No snippet or note leaves the engine holding a secret in full, whatever check produced it.
+    ``rules`` defaults to the built-in secret rules; the audit passes the team's own as well."""
     from readycheck.secrets import redact_line
 
-    safe = redact_line(ev.snippet)
-    return ev if safe == ev.snippet else Evidence(ev.path, ev.line, safe, ev.note)
+    changes: dict[str, Any] = {}
+    for name in ("snippet", "note"):
+        value = getattr(ev, name)
+        if value:
+            safe = redact_line(value, rules)
+            if safe != value:
+                changes[name] = safe
+    return dataclasses.replace(ev, **changes) if changes else ev
 
 
-def run_check(spec: CheckSpec, detector: Callable[[Context], Outcome], index: RepoIndex, policy: Policy) -> Result:
-    ctx = Context(index, _params_for(spec, policy), policy, spec)
+def _team_rules(policy: Policy) -> Sequence[SecretRule] | None:
+    if not policy.secret_rules:
+        return None
+    from readycheck.secrets import load_rules
+
+    return load_rules(policy.secret_rules)
+
+
+def run_check(
+    spec: CheckSpec,
+    detector: Callable[[Context], Outcome],
+    index: RepoIndex,
+    policy: Policy,
+    suppressions: Suppressions | None = None,
+) -> Result:
+    if suppressions is None:  # inline comments still count when no audit-wide baseline is given
+        suppressions = Suppressions(index, None, inline=policy.inline_suppressions)
+    ctx = Context(index, _params_for(spec, policy), policy, spec, suppressions)
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -68,9 +94,12 @@ def run_check(spec: CheckSpec, detector: Callable[[Context], Outcome], index: Re
     out = box.get("outcome")
     if not isinstance(out, Outcome):
         return result(Status.ERROR, f"detector '{spec.detector}' returned {type(out).__name__}, not an Outcome")
-    evidence = [redact_evidence(e) for e in out.evidence]
+    from readycheck.secrets import redact_line
+
+    rules = _team_rules(policy)
+    evidence = [redact_evidence(e, rules) for e in out.evidence]
     evidence.sort(key=lambda e: (e.path, e.line or 0))
-    message = out.message
+    message = redact_line(out.message, rules)
     if len(evidence) > _MAX_EVIDENCE:
         message += f" (showing {_MAX_EVIDENCE} of {len(evidence)} locations)"
         evidence = evidence[:_MAX_EVIDENCE]
@@ -88,10 +117,20 @@ def run_audit(
 ) -> Report:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
-    if index is None:
+    if index is None and policy.staged:
+        index = build_staged_index(target, exclude=policy.exclude, max_file_size=policy.max_file_size)
+    elif index is None:
         index = build_index(target, exclude=policy.exclude, max_file_size=policy.max_file_size)
     index.prepare()
+    baseline = Baseline.load(policy.baseline) if policy.baseline is not None else None
+    suppressions = Suppressions(index, baseline, inline=policy.inline_suppressions)
     results: list[Result] = []
+    notes = []
+    if policy.staged:
+        whole = [s for s in specs if s.scope != "file"]
+        if whole:
+            notes.append(f"{len(whole)} check(s) judge the whole repository and do not run on staged files")
+        specs = [s for s in specs if s.scope == "file"]
     for spec in specs:
         if progress is not None:
             progress(spec)
@@ -100,11 +139,10 @@ def run_audit(
         except Exception as exc:  # a plugin's detector that fails to import
             results.append(Result(spec, Status.ERROR, f"detector '{spec.detector}' failed to load: {type(exc).__name__}: {exc}"))
             continue
-        results.append(run_check(spec, detector, index, policy))
+        results.append(run_check(spec, detector, index, policy, suppressions))
     results.sort(key=lambda r: (r.spec.item, r.spec.id))
-    verdict, reason, answers = decide(results)
+    verdict, reason, answers = decide(results, staged=policy.staged)
     git = index.git
-    notes = []
     problems = index.parse_problems()
     if problems:
         notes.append(f"{len(problems)} file(s) could not be parsed and were read as text only")
@@ -121,4 +159,5 @@ def run_audit(
         files_scanned=len(index.files),
         skipped=tuple(index.skipped) + tuple(problems),
         notes=tuple(notes),
+        mode="staged" if policy.staged else "full",
     )

@@ -106,13 +106,18 @@ class Evidence:
     line: int | None = None
     snippet: str | None = None
     note: str | None = None
+    # A finding a team may suppress or baseline: a stable key without line numbers (for a secret,
+    # the fingerprint of its value), the sub-rule that found it, and why it is suppressed if it is.
+    fingerprint: str | None = None
+    rule: str | None = None
+    suppressed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "line": self.line}
-        if self.snippet is not None:
-            out["snippet"] = self.snippet
-        if self.note is not None:
-            out["note"] = self.note
+        for name in ("snippet", "note", "rule", "fingerprint", "suppressed"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
         return out
 
 
@@ -153,6 +158,9 @@ class CheckSpec:
     remediation: str
     source: str  # where the spec came from: "builtin", a distribution name, or a folder
     status: str = "active"
+    # "file": judges files one by one, so it can run on a subset (the staged files);
+    # "repo": judges the repository as a whole (a runbook exists, every call is capped...).
+    scope: str = "repo"
 
     @property
     def item_info(self) -> Item:
@@ -243,6 +251,7 @@ class Report:
     files_scanned: int
     skipped: tuple[Skipped, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    mode: str = "full"  # "full": the working tree; "staged": the files staged in the git index
 
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -260,6 +269,7 @@ class Report:
             "target": {"path": self.target_path, "git": dict(self.git) if self.git else None},
             "started_at": self.started_at,
             "duration_ms": self.duration_ms,
+            "mode": self.mode,
             "verdict": self.verdict.value,
             "verdict_reason": self.verdict_reason,
             "questions": [q.to_dict() for q in self.questions],

@@ -40,3 +40,20 @@ def sample_repo(tmp_path: Path):
         return init_repo(dest, tags)
 
     return make
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """Run the command line through main(), so that the one error funnel is what is tested:
+    (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from readycheck.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            return int(exc.code or 0), out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()

@@ -7,8 +7,8 @@ through `ctx.policy`; it returns a status, a message and the evidence it stands 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from readycheck.model import Evidence, Outcome, Status
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from readycheck.config import Policy
     from readycheck.index import RepoIndex, SourceFile
     from readycheck.model import CheckSpec
+    from readycheck.suppress import Suppressions
 
 __all__ = ["Context", "Detector", "evidence_at", "outcome", "plural"]
 
@@ -26,9 +27,20 @@ class Context:
     params: Mapping[str, Any]
     policy: Policy
     spec: CheckSpec
+    suppressions: Suppressions | None = field(default=None)
 
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
+
+    def triage(
+        self, findings: Iterable[Evidence], line_of: Callable[[Evidence], str | None] | None = None
+    ) -> tuple[list[Evidence], list[Evidence]]:
+        """Split findings (evidence with a fingerprint) into those that count and those suppressed
+        inline or by the baseline, which keep their reason and stay in the report. ``line_of``
+        gives a finding's line text when it is not in the audited files (an old commit's line)."""
+        if self.suppressions is None:
+            return list(findings), []
+        return self.suppressions.triage(self.spec, findings, line_of)
 
 
 class Detector(Protocol):

@@ -9,43 +9,59 @@ from readycheck.detectors.base import Context, outcome, plural
 from readycheck.model import Evidence, Outcome, Status
 
 if TYPE_CHECKING:
-    from readycheck.secrets import SecretRule
+    from readycheck.secrets import SecretFinding, SecretRule
 
 __all__ = ["hardcoded_secrets", "committed_env_file"]
 
 _EXAMPLE_ENV = re.compile(r"(^|[./_-])(example|sample|template|dist|defaults?|tpl|schema)$", re.I)
 _SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIAL|AUTH|PRIVATE|DSN|DATABASE_URL|CONN(ECTION)?_STR)", re.I)
-# Text kinds worth scanning; lock files and minified bundles are noise.
-_SKIP = re.compile(r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Pipfile\.lock|uv\.lock|Cargo\.lock|go\.sum)$|\.min\.(js|css)$|\.map$")
 
 
 def hardcoded_secrets(ctx: Context) -> Outcome:
-    from readycheck.secrets import load_rules, scan_text
+    from readycheck.detectors.secret_history import NOT_SCANNED, confidence_counts, secret_rules_for
+    from readycheck.suppress import summarise
 
-    rules = load_rules(ctx.param("extra_rules", ()))
-    min_conf = ctx.param("min_confidence", "medium")
-    order = {"high": 0, "medium": 1, "low": 2}
+    rules = secret_rules_for(ctx)
     ignore = ctx.param("ignore_paths", ())
-    ignored = ctx.index.glob(ignore) if ignore else []
-    skip_paths = {f.path for f in ignored}
-    found: list[Evidence] = []
-    weak: list[Evidence] = []
-    for f in ctx.index.files:
-        if f.path in skip_paths or _SKIP.search(f.path):
-            continue
-        for hit in scan_text(f.text, rules=rules, path=f.path):
-            ev = Evidence(f.path, hit.line, _redacted_line(f.line(hit.line), rules), f"{hit.description} ({hit.redacted})")
-            if order.get(hit.confidence, 2) <= order.get(min_conf, 1):
-                found.append(ev)
-            else:
-                weak.append(ev)
-    if found:
-        return outcome(Status.FAIL, f"{plural(len(found), 'secret')} committed to the repository", found + weak)
-    if weak:
-        return outcome(Status.WARN, f"{plural(len(weak), 'possible secret')} (low confidence) in the repository", weak)
-    scanned = len(ctx.index.files) - len(skip_paths)
-    evidence = _injection_evidence(ctx) or [Evidence(".", None, None, f"{plural(scanned, 'file')} scanned, no secret found")]
-    return outcome(Status.PASS, f"no secrets found in {plural(scanned, 'file')}", evidence)
+    skip_paths = {f.path for f in ctx.index.glob(ignore)} if ignore else set()
+    files = [f for f in ctx.index.files if f.path not in skip_paths and not NOT_SCANNED.search(f.path)]
+    if not files:
+        return outcome(Status.SKIP, "no files to scan")
+    findings: list[Evidence] = []
+    strong: set[int] = set()
+    for f in files:
+        for hit in _scan(f.path, f.text, rules):
+            note = f"{hit.description} ({hit.redacted})"
+            ev = Evidence(f.path, hit.line, _redacted_line(f.line(hit.line), rules), note, fingerprint=hit.fingerprint, rule=hit.rule_id)
+            if confidence_counts(ctx, hit.confidence):
+                strong.add(len(findings))
+            findings.append(ev)
+    failing = [e for i, e in enumerate(findings) if i in strong]
+    failing_counted, failing_suppressed = ctx.triage(failing)
+    weak_counted, weak_suppressed = ctx.triage(e for i, e in enumerate(findings) if i not in strong)
+    suppressed = failing_suppressed + weak_suppressed
+    tail = summarise(suppressed)
+    if failing_counted:
+        return outcome(
+            Status.FAIL,
+            f"{plural(len(failing_counted), 'secret')} committed to the repository: revoke and rotate each, "
+            f"then load it from the environment or a secret manager{tail}",
+            failing_counted + weak_counted + suppressed,
+        )
+    if weak_counted:
+        return outcome(Status.WARN, f"{plural(len(weak_counted), 'possible secret')} (low confidence) in the repository{tail}", weak_counted + suppressed)
+    evidence = suppressed or _injection_evidence(ctx) or [Evidence(".", None, None, f"{plural(len(files), 'file')} scanned, no secret found")]
+    return outcome(Status.PASS, f"no secrets found in {plural(len(files), 'file')}{tail}", evidence)
+
+
+def _scan(path: str, text: str, rules: Sequence[SecretRule]) -> list[SecretFinding]:
+    from readycheck import secrets
+
+    scan = getattr(secrets, "scan_file", None)
+    if scan is not None:
+        found: list[SecretFinding] = scan(path, text, rules=rules)
+        return found
+    return secrets.scan_text(text, rules=rules, path=path)
 
 
 def _redacted_line(line: str, rules: Sequence[SecretRule]) -> str:

@@ -11,22 +11,12 @@ from typer.testing import CliRunner
 
 from readycheck import __version__
 from readycheck.cli import app, main
+from tests.conftest import cli
 
 runner = CliRunner()
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    """Run through main() so the one error funnel is what is tested."""
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            return int(exc.code or 0), out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
+invoke = cli
 
 
 def test_version() -> None:
