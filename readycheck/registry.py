@@ -107,6 +107,7 @@ def _load_spec(path: Path, source: str, validate: bool = True) -> CheckSpec:
         remediation=remediation,
         source=source,
         status=data.get("status", "active"),
+        scope=data.get("scope", "repo"),
     )
 
 

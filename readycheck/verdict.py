@@ -32,15 +32,20 @@ def _answer(question_id: str, results: Sequence[Result]) -> tuple[Answer, str]:
     return Answer.YES, f"evidence found by {_names(decided)}"
 
 
-def decide(results: Sequence[Result]) -> tuple[Verdict, str, tuple[QuestionAnswer, ...]]:
+_STAGED = "not judged on staged files: the five questions need a full audit"
+
+
+def decide(results: Sequence[Result], *, staged: bool = False) -> tuple[Verdict, str, tuple[QuestionAnswer, ...]]:
+    """The verdict. A ``staged`` run (a pre-commit hook) judges the staged files only: it answers
+    no question, and its verdict is NO-GO exactly when a blocking check failed or could not run."""
     answers = []
     for q in QUESTIONS:
-        answer, reason = _answer(q.id, results)
+        answer, reason = (Answer.UNKNOWN, _STAGED) if staged else _answer(q.id, results)
         feeding = tuple(r.spec.id for r in results if q.id in r.spec.questions)
         answers.append(QuestionAnswer(q, answer, feeding, reason))
     reasons = []
     not_yes = [a for a in answers if a.answer is not Answer.YES]
-    if not_yes:
+    if not_yes and not staged:
         reasons.append("; ".join(f"{a.question.id}: {a.answer.value}" for a in not_yes))
     blocking_failed = [r for r in results if r.effective_blocking and r.status is Status.FAIL]
     if blocking_failed:
@@ -50,6 +55,8 @@ def decide(results: Sequence[Result]) -> tuple[Verdict, str, tuple[QuestionAnswe
         reasons.append(f"blocking check(s) could not run: {', '.join(r.spec.id for r in blocking_errored)}")
     if reasons:
         return Verdict.NO_GO, " | ".join(reasons), tuple(answers)
+    if staged:
+        return Verdict.GO, "no blocking finding in the staged files", tuple(answers)
     return Verdict.GO, "every question is answered yes and no blocking check failed", tuple(answers)
 
 

@@ -12,14 +12,17 @@ import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import pathspec
 
 from readycheck.index.files import SourceFile, _decode, classify
 from readycheck.model import Skipped
 
-__all__ = ["RepoIndex", "SourceFile", "GitFacts", "build_index", "DEFAULT_SKIP_DIRS", "classify"]
+if TYPE_CHECKING:
+    from readycheck.index.history import AddedLines
+
+__all__ = ["RepoIndex", "SourceFile", "GitFacts", "build_index", "build_staged_index", "DEFAULT_SKIP_DIRS", "classify"]
 
 DEFAULT_SKIP_DIRS = frozenset(
     {
@@ -82,6 +85,19 @@ class RepoIndex:
         if not self.is_git:
             return None
         return _git_facts(self.root)
+
+    def history(self, *, max_commits: int | None = None) -> Iterator[AddedLines]:
+        """The lines each commit reachable from HEAD added, oldest first (see index.history).
+        Raises LookupError outside a git repository or before the first commit."""
+        from readycheck.index.history import added_lines
+
+        return added_lines(self.root, max_commits=max_commits)
+
+    def head_text(self, path: str) -> str | None:
+        """The text of ``path`` as committed in HEAD (None when HEAD has no such file)."""
+        from readycheck.index.history import head_text
+
+        return head_text(self.root, path)
 
     def prepare(self) -> None:
         """Parse every file into the views checks read, before any check runs: parsing is then
@@ -215,11 +231,7 @@ def build_index(
         if real in seen_real:
             continue
         seen_real.add(real)
-        if os.path.splitext(rel.lower())[1] in _BINARY_EXT:
-            skipped.append(Skipped(rel, "binary"))
-            continue
-        if st.st_size > max_file_size:
-            skipped.append(Skipped(rel, f"larger than {max_file_size} bytes"))
+        if _skip_content(rel, st.st_size, None, max_file_size, skipped):
             continue
         try:
             with open(real, "rb") as fh:
@@ -227,13 +239,59 @@ def build_index(
         except OSError as exc:
             skipped.append(Skipped(rel, f"unreadable ({exc.strerror or type(exc).__name__})"))
             continue
-        if b"\0" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            skipped.append(Skipped(rel, "binary"))
+        if _skip_content(rel, len(data), data, max_file_size, skipped):
             continue
         files.append(SourceFile(rel, real, len(data), classify(rel), _decode(data)))
     files.sort(key=lambda f: f.path)
     skipped.sort(key=lambda s: s.path)
     return RepoIndex(root, tuple(files), tuple(skipped), is_git)
+
+
+def _skip_content(rel: str, size: int, data: bytes | None, max_file_size: int, skipped: list[Skipped]) -> bool:
+    """Record and return True for files the index does not keep: binaries and oversize files."""
+    if os.path.splitext(rel.lower())[1] in _BINARY_EXT:
+        skipped.append(Skipped(rel, "binary"))
+        return True
+    if size > max_file_size:
+        skipped.append(Skipped(rel, f"larger than {max_file_size} bytes"))
+        return True
+    if data is not None and b"\0" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        skipped.append(Skipped(rel, "binary"))
+        return True
+    return False
+
+
+def build_staged_index(root: Path, *, exclude: Sequence[str] = (), max_file_size: int = 2_000_000) -> RepoIndex:
+    """The files staged for the next commit (added, copied, modified or retyped against HEAD), with
+    the content they have in the git index, not in the work tree: what a pre-commit hook judges."""
+    from readycheck.errors import TargetError
+    from readycheck.index.staged import staged_blobs
+
+    root = root.resolve()
+    try:
+        staged = staged_blobs(root)
+    except LookupError as exc:
+        raise TargetError(f"{root}: --staged needs a git repository ({exc})") from None
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    skipped: list[Skipped] = []
+    files: list[SourceFile] = []
+    for rel, size, read in staged:
+        if exclude_spec is not None and exclude_spec.match_file(rel):
+            continue
+        if any(_skip_dir(p, frozenset()) for p in rel.split("/")[:-1]):
+            continue
+        if _skip_content(rel, size, None, max_file_size, skipped):
+            continue
+        data = read()
+        if data is None:
+            skipped.append(Skipped(rel, "unreadable in the git index"))
+            continue
+        if _skip_content(rel, len(data), data, max_file_size, skipped):
+            continue
+        files.append(SourceFile(rel, str(root / rel), len(data), classify(rel), _decode(data)))
+    files.sort(key=lambda f: f.path)
+    skipped.sort(key=lambda s: s.path)
+    return RepoIndex(root, tuple(files), tuple(skipped), is_git=True)
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> Iterable[str]:

@@ -72,7 +72,8 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
     )
     summary = report.summary()
     header = Text(f"readycheck {report.tool_version}", style="bold")
-    header.append(f" · {clean(report.target_path)} · {report.files_scanned} files", style="dim")
+    files = f"{report.files_scanned} file" + ("" if report.files_scanned == 1 else "s")
+    header.append(f" · {clean(report.target_path)} · {files}", style="dim")
     if report.skipped:
         header.append(f" ({len(report.skipped)} skipped)", style="dim")
     header.append(f" · {report.duration_ms / 1000:.2f} s", style="dim")
@@ -88,6 +89,10 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
     title = Text(f" {report.verdict.value} ", style="bold white on green" if go else "bold white on red")
     counts = Text("  ".join(f"{k} {v}" for k, v in summary.items()), style="dim")
     banner_body: list[Any] = [qtable, Text(""), counts]
+    if report.mode == "staged":
+        title.append("· staged files ", style="bold white on green" if go else "bold white on red")
+        banner_body = [Text("Only the files staged for commit were judged; the five questions need a full audit.", style="dim"), counts]
+        banner_body += [Text(clean(n), style="dim") for n in report.notes]
     if not go:
         banner_body.insert(0, Text(clean(report.verdict_reason) + "\n", style="red"))
     console.print(header)
