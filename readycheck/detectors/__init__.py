@@ -20,6 +20,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     # item 2: credentials
     "hardcoded-secrets": "readycheck.detectors.credentials:hardcoded_secrets",
     "committed-env-file": "readycheck.detectors.credentials:committed_env_file",
+    "secrets-in-history": "readycheck.detectors.secret_history:secrets_in_history",
     # item 3: observability
     "observability-stack": "readycheck.detectors.observability:observability_stack",
     # item 4: graceful degradation

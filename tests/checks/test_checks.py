@@ -1,9 +1,11 @@
 """Every built-in check over its fixtures: each case folder under tests/checks/fixtures/<ID>/ is a
 small project, and expected.yaml says the status it must get and the evidence (path, line) it must
-point at."""
+point at. A case with a ``commits/`` folder is replayed as a git history, one snapshot per commit;
+``policy:`` in expected.yaml sets audit options (``history: true``)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from readycheck.config import Policy
 from readycheck.engine import run_check
 from readycheck.index import build_index
 from readycheck.registry import load_registry
+from tests.conftest import git
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REGISTRY = load_registry(plugins=False)
@@ -27,18 +30,38 @@ def _cases() -> list[tuple[str, str, dict]]:
     return out
 
 
-def run_case(check_id: str, case: str, policy: Policy | None = None):
+def _replay_commits(snapshots: Path, work: Path) -> Path:
+    """A git repository whose commits are the case's ``commits/<n>-<message>/`` snapshots, in order:
+    each folder is the whole tree at that commit."""
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    for snapshot in sorted(p for p in snapshots.iterdir() if p.is_dir()):
+        for child in work.iterdir():
+            if child.name != ".git":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        shutil.copytree(snapshot, work, dirs_exist_ok=True)
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "--allow-empty", "-m", snapshot.name.split("-", 1)[-1])
+    return work
+
+
+def run_case(check_id: str, case: str, policy: Policy | None = None, work: Path | None = None, options: dict | None = None):
     root = FIXTURES / check_id / case
     spec = REGISTRY.get(check_id)
     assert spec is not None, f"no check {check_id}"
-    index = build_index(root, use_git=False)
-    policy = policy or Policy(root=root)
+    if (root / "commits").is_dir():
+        assert work is not None, f"{check_id}/{case} replays commits: pass a work folder"
+        root = _replay_commits(root / "commits", work)
+        index = build_index(root)
+    else:
+        index = build_index(root, use_git=False)
+    policy = policy or Policy(root=root, **(options or {}))
     return run_check(spec, REGISTRY.detector(spec.detector), index, policy)
 
 
 @pytest.mark.parametrize(("check_id", "case", "want"), _cases(), ids=[f"{c}-{k}" for c, k, _ in _cases()])
-def test_check_on_fixture(check_id: str, case: str, want: dict) -> None:
-    result = run_case(check_id, case)
+def test_check_on_fixture(check_id: str, case: str, want: dict, tmp_path: Path) -> None:
+    result = run_case(check_id, case, work=tmp_path / "repo", options=want.get("policy"))
     got = [(e.path, e.line) for e in result.evidence]
     assert result.status.value == want["status"], f"{check_id}/{case}: {result.status.value}: {result.message}\n{got}"
     for ev in want.get("evidence", []):

@@ -1,0 +1,199 @@
+"""Secrets where they hide in git: the staged index (--staged) and every commit (--history).
+
+Each test builds a real repository with git in a temp dir; no fixture repository is committed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from readycheck.cli import app
+from readycheck.index import build_staged_index
+from readycheck.index.history import added_lines
+from tests.conftest import cli, git
+from tests.fakes import aws_key_id, github_token, openai_project_key
+
+runner = CliRunner()
+
+
+def _repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    return path
+
+
+def _commit(repo: Path, files: dict[str, str], message: str) -> str:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def _audit(path: Path, *args: str) -> tuple[int, dict]:
+    result = runner.invoke(app, ["audit", str(path), "--format", "json", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _result(report: dict, check: str) -> dict:
+    return next(r for r in report["results"] if r["id"] == check)
+
+
+# --- --staged ---------------------------------------------------------------------------------
+
+
+def test_staged_reads_the_index_not_the_work_tree(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    _commit(repo, {"app.py": "import os\nKEY = os.environ['OPENAI_API_KEY']\n"}, "start")
+    token = github_token("staged")
+    # Staged with a token, then the work tree is cleaned without staging: the commit would leak it.
+    (repo / "deploy.py").write_text(f'TOKEN = "{token}"\n', encoding="utf-8")
+    git(repo, "add", "deploy.py")
+    (repo / "deploy.py").write_text("TOKEN = None\n", encoding="utf-8")
+    # Unstaged work-tree change with a secret: not part of the commit, not reported.
+    (repo / "app.py").write_text(f'KEY = "{openai_project_key("unstaged")}"\n', encoding="utf-8")
+
+    index = build_staged_index(repo)
+    assert [f.path for f in index.files] == ["deploy.py"]
+    assert token in index.files[0].text
+
+    code, report = _audit(repo, "--staged")
+    assert code == 1 and report["mode"] == "staged" and report["verdict"] == "NO-GO"
+    rc0201 = _result(report, "RC0201")
+    assert rc0201["status"] == "fail"
+    assert [(e["path"], e["line"]) for e in rc0201["evidence"]] == [("deploy.py", 1)]
+    assert {r["id"] for r in report["results"]} <= {"RC0201", "RC0202"}  # file-level checks only
+    assert all(q["answer"] == "unknown" for q in report["questions"])
+    assert token not in json.dumps(report)
+
+
+def test_staged_with_nothing_secret_staged_exits_0(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    _commit(repo, {"app.py": f'KEY = "{openai_project_key("old")}"\n'}, "an old leak, not in this commit")
+    (repo / "notes.md").write_text("# Notes\n", encoding="utf-8")
+    git(repo, "add", "notes.md")
+    code, report = _audit(repo, "--staged")
+    assert code == 0 and report["verdict"] == "GO"
+    assert _result(report, "RC0201")["status"] == "pass"
+
+
+def test_staged_before_the_first_commit_and_in_a_subfolder(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    (repo / "svc").mkdir()
+    (repo / "svc" / "settings.py").write_text(f'AWS_ACCESS_KEY_ID = "{aws_key_id("sub")}"\n', encoding="utf-8")
+    (repo / "other.py").write_text(f'AWS_ACCESS_KEY_ID = "{aws_key_id("other")}"\n', encoding="utf-8")
+    git(repo, "add", "-A")
+    index = build_staged_index(repo / "svc")
+    assert [f.path for f in index.files] == ["settings.py"]  # relative to the audited folder
+    code, report = _audit(repo / "svc", "--staged")
+    assert code == 1
+    assert [e["path"] for e in _result(report, "RC0201")["evidence"]] == ["settings.py"]
+
+
+def test_staged_outside_git_is_a_clear_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    code, _, err = cli("audit", str(tmp_path), "--staged")
+    assert code == 2 and "--staged needs a git repository" in err
+
+
+def test_staged_and_history_together_are_refused(tmp_path: Path) -> None:
+    code, _, err = cli("audit", str(tmp_path), "--staged", "--history")
+    assert code == 2 and "do not go together" in err
+
+
+# --- --history --------------------------------------------------------------------------------
+
+
+def test_history_finds_a_secret_added_then_deleted_and_names_the_commit(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    _commit(repo, {"README.md": "# Agent\n"}, "start")
+    key = aws_key_id("history")
+    added = _commit(repo, {"config.py": f'import os\nREGION = "eu-west-1"\nAWS_ACCESS_KEY_ID = "{key}"\n'}, "add config")
+    _commit(repo, {"config.py": 'import os\nREGION = "eu-west-1"\nAWS_ACCESS_KEY_ID = os.environ["AWS_ACCESS_KEY_ID"]\n'}, "use env")
+    token = github_token("kept")
+    kept = _commit(repo, {"ci.py": f'GITHUB_TOKEN = "{token}"\n'}, "add ci")
+
+    # The working tree is clean of the AWS key, so RC0201 sees only the token.
+    code, report = _audit(repo, "--select", "RC0201,RC0203")
+    assert [e["path"] for e in _result(report, "RC0201")["evidence"]] == ["ci.py"]
+    assert _result(report, "RC0203")["status"] == "skip"  # history is opt-in
+
+    code, report = _audit(repo, "--history", "--select", "RC0203")
+    history = _result(report, "RC0203")
+    assert code == 1 and history["status"] == "fail"
+    by_path = {e["path"]: e for e in history["evidence"]}
+    assert set(by_path) == {"config.py", "ci.py"}
+    aws = by_path["config.py"]
+    assert aws["line"] == 3 and aws["rule"] == "aws-access-key-id"
+    assert added[:12] in aws["note"] and "deleted since" in aws["note"]
+    assert kept[:12] in by_path["ci.py"]["note"] and "still in HEAD" in by_path["ci.py"]["note"]
+    text = json.dumps(report)
+    assert key not in text and token not in text
+
+
+def test_history_reports_the_first_commit_only_once(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    key = aws_key_id("once")
+    first = _commit(repo, {"a.py": f'AWS_ACCESS_KEY_ID = "{key}"\n'}, "first")
+    _commit(repo, {"b.py": f'AWS_ACCESS_KEY_ID = "{key}"\n'}, "copied")
+    _, report = _audit(repo, "--history", "--select", "RC0203")
+    evidence = _result(report, "RC0203")["evidence"]
+    assert len(evidence) == 1 and evidence[0]["path"] == "a.py" and first[:12] in evidence[0]["note"]
+
+
+def test_history_of_a_clean_repository_passes_with_what_it_scanned(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    _commit(repo, {"app.py": "import os\nKEY = os.environ['OPENAI_API_KEY']\n"}, "one")
+    _commit(repo, {"app.py": "import os\nKEY = os.getenv('OPENAI_API_KEY')\n"}, "two")
+    code, report = _audit(repo, "--history", "--select", "RC0203")
+    history = _result(report, "RC0203")
+    assert history["status"] == "pass" and "2 commits" in history["evidence"][0]["note"]
+
+
+def test_history_outside_git_or_before_a_commit_skips_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    _, report = _audit(tmp_path / "plain", "--history", "--select", "RC0203")
+    assert _result(report, "RC0203")["status"] == "skip"
+    assert "not inside a git work tree" in _result(report, "RC0203")["message"]
+    repo = _repo(tmp_path / "fresh")
+    _, report = _audit(repo, "--history", "--select", "RC0203")
+    assert "no commits yet" in _result(report, "RC0203")["message"]
+
+
+def test_added_lines_keeps_line_numbers_and_odd_paths(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    _commit(repo, {"a b/ü.py": "one\ntwo\n"}, "first")
+    _commit(repo, {"a b/ü.py": "one\ninserted\ntwo\nlast\n"}, "second")
+    chunks = list(added_lines(repo))
+    assert [(c.path, c.lines) for c in chunks] == [
+        ("a b/ü.py", ((1, "one"), (2, "two"))),
+        ("a b/ü.py", ((2, "inserted"), (4, "last"))),
+    ]
+    assert chunks[0].commit != chunks[1].commit
+
+
+def test_history_inline_comment_on_the_committed_line_suppresses(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    key = aws_key_id("inline")
+    _commit(repo, {"docs.py": f'SAMPLE = "{key}"  # readycheck: ignore[aws-access-key-id]\n'}, "doc sample")
+    _, report = _audit(repo, "--history", "--select", "RC0203")
+    history = _result(report, "RC0203")
+    assert history["status"] == "pass"
+    assert history["evidence"][0]["suppressed"].startswith("inline")
+
+
+@pytest.mark.parametrize("flag", ["--no-inline-suppressions"])
+def test_inline_suppressions_can_be_refused(tmp_path: Path, flag: str) -> None:
+    repo = _repo(tmp_path / "r")
+    key = aws_key_id("refused")
+    _commit(repo, {"docs.py": f'SAMPLE = "{key}"  # readycheck: ignore\n'}, "doc sample")
+    _, report = _audit(repo, "--select", "RC0201")
+    assert _result(report, "RC0201")["status"] == "pass"
+    _, report = _audit(repo, "--select", "RC0201", flag)
+    assert _result(report, "RC0201")["status"] == "fail"
