@@ -93,9 +93,10 @@ def _injection_evidence(ctx: Context) -> list[Evidence]:
 
 
 def committed_env_file(ctx: Context) -> Outcome:
-    from readycheck.secrets import env_assignments, is_placeholder, redact
+    from readycheck.secrets import env_assignments, fingerprint, is_placeholder, redact
+    from readycheck.suppress import summarise
 
-    bad: list[Evidence] = []
+    findings: list[Evidence] = []
     clean_files: list[Evidence] = []
     for f in ctx.index.by_kind("env"):
         if _EXAMPLE_ENV.search(f.name):
@@ -103,16 +104,17 @@ def committed_env_file(ctx: Context) -> Outcome:
         real = [(line, key, value) for line, key, value in env_assignments(f.text) if value and not is_placeholder(value)]
         secrets = [(line, key, value) for line, key, value in real if _SECRET_NAME.search(key)]
         for line, key, value in secrets:
-            bad.append(Evidence(f.path, line, f"{key}={redact(value)}", f"{key} holds a value"))
+            findings.append(Evidence(f.path, line, f"{key}={redact(value)}", f"{key} holds a value", fingerprint=fingerprint(value), rule="env-file-value"))
         if not secrets:
             clean_files.append(Evidence(f.path, None, None, "environment file without credentials"))
-    if bad:
-        files = sorted({e.path for e in bad})
+    counted, suppressed = ctx.triage(findings)
+    if counted:
+        files = sorted({e.path for e in counted})
         return outcome(
             Status.FAIL,
-            f"{plural(len(files), 'environment file')} with credential values committed ({', '.join(files)})",
-            bad,
+            f"{plural(len(files), 'environment file')} with credential values committed ({', '.join(files)}){summarise(suppressed)}",
+            counted + suppressed,
         )
-    if clean_files:
-        return outcome(Status.PASS, "environment files hold no credentials", clean_files)
+    if suppressed or clean_files:
+        return outcome(Status.PASS, "environment files hold no credentials" + summarise(suppressed), suppressed + clean_files)
     return outcome(Status.SKIP, "no environment files (.env) in the repository")

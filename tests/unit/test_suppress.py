@@ -14,7 +14,7 @@ from readycheck.config import schema_path
 from readycheck.errors import ConfigError
 from readycheck.suppress import BASELINE_FILENAME, Baseline, inline_ignores
 from tests.conftest import cli, git
-from tests.fakes import aws_key_id, github_token, openai_project_key
+from tests.fakes import aws_key_id, aws_secret, github_token, openai_project_key
 
 runner = CliRunner()
 
@@ -162,3 +162,13 @@ def test_team_secret_rules_from_config_are_used_and_validated(tmp_path: Path) ->
     )
     code, _, err = cli("audit", str(tmp_path))
     assert code == 2 and "secret_rules" in err and "'bad'" in err
+
+
+def test_committed_env_values_can_be_baselined(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"DATABASE_PASSWORD={aws_secret('env')}\nDEBUG=1\n", encoding="utf-8")
+    code, out, _ = cli("audit", str(tmp_path), "--select", "RC0202", "--format", "json")
+    assert next(r for r in json.loads(out)["results"] if r["id"] == "RC0202")["status"] == "fail"
+    assert cli("baseline", str(tmp_path), "--select", "RC0202")[0] == 0
+    code, out, _ = cli("audit", str(tmp_path), "--select", "RC0202", "--format", "json")
+    result = next(r for r in json.loads(out)["results"] if r["id"] == "RC0202")
+    assert result["status"] == "pass" and result["evidence"][0]["suppressed"].startswith("baseline")
