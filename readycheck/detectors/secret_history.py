@@ -68,12 +68,14 @@ def secrets_in_history(ctx: Context) -> Outcome:
             commits.add(chunk.commit)
             if NOT_SCANNED.search(chunk.path) or _BINARY.search(chunk.path):
                 continue
-            text = "\n".join(t for _, t in chunk.lines)
-            for hit in scan_text(text, rules=rules, path=chunk.path):
-                if hit.fingerprint in first or hit.line > len(chunk.lines):
-                    continue
-                number, line_text = chunk.lines[hit.line - 1]
-                first[hit.fingerprint] = _FirstSeen(chunk.commit, chunk.timestamp, chunk.path, number, line_text, hit)
+            hits = [h for h in scan_text(chunk.text, rules=rules, path=chunk.path) if h.fingerprint not in first]
+            if not hits:
+                continue
+            lines = chunk.text.split("\n")
+            for hit in hits:
+                if hit.fingerprint not in first and hit.line <= len(lines):
+                    number = chunk.numbers[hit.line - 1]
+                    first[hit.fingerprint] = _FirstSeen(chunk.commit, chunk.timestamp, chunk.path, number, lines[hit.line - 1], hit)
     except LookupError as exc:
         return outcome(Status.SKIP, f"git history not scanned: {exc}")
     if not first:

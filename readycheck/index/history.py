@@ -17,17 +17,24 @@ __all__ = ["AddedLines", "added_lines", "head_text"]
 
 _MARK = "\x01readycheck-commit "
 _HUNK = re.compile(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _MAX_LINE = 20_000  # longer lines are minified bundles or data: not where keys are typed
 
 
 @dataclass(frozen=True, slots=True)
 class AddedLines:
-    """The lines one commit added to one file."""
+    """The lines one commit added to one file: ``text`` holds them joined by newlines, and
+    ``numbers[i]`` is the line number of its i-th line in that commit's version of the file."""
 
     commit: str
     timestamp: int  # committer time, seconds since the epoch
     path: str  # relative to the audited root, forward slashes
-    lines: tuple[tuple[int, str], ...]  # (line number in the commit's file, text)
+    numbers: tuple[int, ...]
+    text: str
+
+    @property
+    def lines(self) -> tuple[tuple[int, str], ...]:
+        return tuple(zip(self.numbers, self.text.split("\n")))
 
 
 def _path(header: str, prefix: str) -> str | None:
@@ -52,37 +59,52 @@ def _path(header: str, prefix: str) -> str | None:
 
 
 def _parse(stream: IO[bytes], prefix: str) -> Iterator[AddedLines]:
+    """Added lines stay bytes until their file's chunk is complete, then are decoded at once:
+    the loop does as little as possible per line (history is millions of lines)."""
     commit, when = "", 0
     path: str | None = None
     number = 0
-    lines: list[tuple[int, str]] = []
+    numbers: list[int] = []
+    added: list[bytes] = []
     in_hunk = False
+    mark = _MARK.encode()
 
     def flush() -> Iterator[AddedLines]:
-        if path is not None and lines:
-            yield AddedLines(commit, when, path, tuple(lines))
+        if path is not None and added:
+            # One added line must stay one line for str.splitlines(), which also breaks at these.
+            text = b"\n".join(added).decode("utf-8", "replace")
+            if _OTHER_BREAKS.search(text):
+                text = _OTHER_BREAKS.sub(" ", text)
+            yield AddedLines(commit, when, path, tuple(numbers), text)
 
     for raw in stream:
-        line = raw.decode("utf-8", "replace")
-        if line.startswith(_MARK):
-            yield from flush()
-            lines, path, in_hunk = [], None, False
-            parts = line[len(_MARK) :].split()
-            commit = parts[0] if parts else ""
-            when = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-        elif line.startswith("diff --git "):
-            yield from flush()
-            lines, path, in_hunk = [], None, False
-        elif not in_hunk and line.startswith("+++ "):
-            path = _path(line, prefix)
-        elif line.startswith("@@"):
-            match = _HUNK.match(line)
+        first = raw[:1]
+        if in_hunk:
+            if first == b"+":
+                if path is not None and len(raw) <= _MAX_LINE:
+                    numbers.append(number)
+                    added.append(raw[1:].rstrip(b"\r\n"))
+                number += 1
+                continue
+            if first in (b"-", b"\\"):  # a removed line; "\ No newline at end of file"
+                continue
+        if first == b"@":
+            match = _HUNK.match(raw.decode("utf-8", "replace"))
             in_hunk = match is not None
             number = int(match.group(1)) if match else 0
-        elif in_hunk and line.startswith("+"):
-            if path is not None and len(line) <= _MAX_LINE:
-                lines.append((number, line[1:].rstrip("\r\n")))
-            number += 1
+            continue
+        in_hunk = False
+        if raw.startswith(mark):
+            yield from flush()
+            numbers, added, path = [], [], None
+            parts = raw[len(mark) :].decode("ascii", "replace").split()
+            commit = parts[0] if parts else ""
+            when = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        elif raw.startswith(b"diff --git "):
+            yield from flush()
+            numbers, added, path = [], [], None
+        elif raw.startswith(b"+++ "):
+            path = _path(raw.decode("utf-8", "replace"), prefix)
     yield from flush()
 
 
