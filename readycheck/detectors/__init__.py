@@ -21,6 +21,10 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "hardcoded-secrets": "readycheck.detectors.credentials:hardcoded_secrets",
     "committed-env-file": "readycheck.detectors.credentials:committed_env_file",
     "secrets-in-history": "readycheck.detectors.secret_history:secrets_in_history",
+    "credentials-injected": "readycheck.detectors.credential_hygiene:credentials_injected",
+    "secret-rotation": "readycheck.detectors.credential_hygiene:secret_rotation",
+    "per-environment-credentials": "readycheck.detectors.credential_hygiene:per_environment_credentials",
+    "key-revocation-procedure": "readycheck.detectors.credential_hygiene:key_revocation_procedure",
     # item 3: observability
     "observability-stack": "readycheck.detectors.observability:observability_stack",
     # item 4: graceful degradation
