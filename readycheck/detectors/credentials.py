@@ -74,21 +74,14 @@ def _redacted_line(line: str, rules: Sequence[SecretRule]) -> str:
 
 
 def _injection_evidence(ctx: Context) -> list[Evidence]:
-    """Where credentials come from instead: environment reads and secret-manager calls."""
+    """Where credentials come from instead: environment reads and secret-manager calls (the
+    credential pass RC0204 also uses, computed once per audit)."""
+    from readycheck.detectors.credential_hygiene import credential_use
+
     out: list[Evidence] = []
-    for f in ctx.index.by_kind("python"):
-        facts = f.python
-        if facts is None:
-            continue
-        for call in facts.calls:
-            q = call.qualname.replace("()", "")
-            if q in ("os.getenv", "os.environ.get") or q.endswith("get_secret_value") or q.startswith(("hvac.", "google.cloud.secretmanager")):
-                arg = call.args[0] if call.args else None
-                if isinstance(arg, str) and not _SECRET_NAME.search(arg) and not q.endswith("get_secret_value"):
-                    continue
-                out.append(Evidence(f.path, call.line, f.snippet(call.line), "credential injected at run time"))
-                if len(out) >= 5:
-                    return out
+    for inj in credential_use(ctx.index).injections[:5]:
+        f = ctx.index.get(inj.path)
+        out.append(Evidence(inj.path, inj.line, f.snippet(inj.line) if f else None, f"credential injected at run time: {inj.note}"))
     return out
 
 
