@@ -1,13 +1,16 @@
 """Secret scanning for readycheck: provider-format and high-entropy credential rules over text.
 
-``scan_text`` finds secrets, ``redact`` and ``redact_line`` make any evidence safe to show, and
-``env_assignments`` / ``is_placeholder`` read ``.env`` files. Rules live in ``rules.yaml``.
+``scan_text`` finds secrets in text and ``scan_file`` in a file by its type (notebooks,
+Kubernetes Secrets, Dockerfiles); ``redact`` and ``redact_line`` make any evidence safe to show,
+and ``env_assignments`` / ``is_placeholder`` read ``.env`` files. Rules live in ``rules.yaml``,
+in the shape of ``schemas/secret-rules.schema.json``.
 """
 
 from __future__ import annotations
 
 from readycheck.secrets.scanner import (
     CONFIDENCES,
+    VALIDATORS,
     SecretFinding,
     SecretRule,
     entropy,
@@ -18,11 +21,13 @@ from readycheck.secrets.scanner import (
     redact,
     redact_line,
     rule_from_mapping,
+    scan_file,
     scan_text,
 )
 
 __all__ = [
     "CONFIDENCES",
+    "VALIDATORS",
     "SecretFinding",
     "SecretRule",
     "entropy",
@@ -33,5 +38,6 @@ __all__ = [
     "redact",
     "redact_line",
     "rule_from_mapping",
+    "scan_file",
     "scan_text",
 ]

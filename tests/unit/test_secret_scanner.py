@@ -9,16 +9,23 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 import random
 import re
 import string
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
+from readycheck.config import schema_path
 from readycheck.secrets import (
+    VALIDATORS,
     SecretFinding,
     SecretRule,
     entropy,
@@ -28,14 +35,25 @@ from readycheck.secrets import (
     load_rules,
     redact,
     redact_line,
+    rule_from_mapping,
+    scan_file,
     scan_text,
 )
+from readycheck.secrets import scanner
+
+try:  # the regex parser, to check that rules stay linear
+    from re import _constants as sre_constants, _parser as sre_parse  # Python 3.11+
+except ImportError:  # Python 3.10
+    import sre_constants  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
 
 ALNUM = string.ascii_letters + string.digits
 URLSAFE = ALNUM + "-_"
+B64 = ALNUM + "+/"
 B32 = string.ascii_uppercase + "234567"
 UPPER_DIGITS = string.ascii_uppercase + string.digits
 HEX = "0123456789abcdef"
+BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _TELLTALES = ("example", "dummy", "fake", "sample", "xxxx", "here", "your", "mock", "invalid", "test", "pass")
 
 
@@ -66,6 +84,36 @@ def digits(n: int, seed: str = "") -> str:
     return tok(n, string.digits, seed)
 
 
+def base62(number: int) -> str:
+    out = ""
+    while number:
+        number, rest = divmod(number, 62)
+        out = BASE62[rest] + out
+    return out.rjust(6, "0")
+
+
+def github_token(prefix: str, seed: str, *, valid: bool = True) -> str:
+    """A token in GitHub's format: 30 random characters and the base62 CRC32 of them."""
+    body = tok(30, ALNUM, seed)
+    checksum = base62(zlib.crc32(body.encode()))
+    if not valid:  # one character off: the checksum no longer matches
+        checksum = checksum[:-1] + ("A" if checksum[-1] != "A" else "B")
+    return prefix + body + checksum
+
+
+def uuid4(seed: str) -> str:
+    h = tok(32, HEX, seed)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+
+def b64url_json(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def make_jwt(payload: dict[str, Any], *, alg: str = "RS256", seed: str = "jwt") -> str:
+    return b64url_json({"alg": alg, "typ": "JWT"}) + "." + b64url_json(payload) + "." + tok(43, URLSAFE, seed)
+
+
 @dataclass(frozen=True, slots=True)
 class Keys:
     """One fake credential of each kind, assembled from pieces."""
@@ -82,11 +130,12 @@ class Keys:
     anthropic: str = "sk" + "-ant-" + "api03-" + tok(93, URLSAFE, "anthropic") + "AA"
     anthropic_admin: str = "sk" + "-ant-" + "admin01-" + tok(93, URLSAFE, "anthropic-admin") + "AA"
     google: str = "AI" + "za" + tok(35, URLSAFE, "google")
-    ghp: str = "gh" + "p_" + tok(36, ALNUM, "ghp")
-    gho: str = "gh" + "o_" + tok(36, ALNUM, "gho")
-    ghu: str = "gh" + "u_" + tok(36, ALNUM, "ghu")
-    ghs: str = "gh" + "s_" + tok(36, ALNUM, "ghs")
-    ghr: str = "gh" + "r_" + tok(36, ALNUM, "ghr")
+    ghp: str = github_token("gh" + "p_", "ghp")
+    gho: str = github_token("gh" + "o_", "gho")
+    ghu: str = github_token("gh" + "u_", "ghu")
+    ghs: str = github_token("gh" + "s_", "ghs")
+    ghr: str = github_token("gh" + "r_", "ghr")
+    ghp_unverified: str = github_token("gh" + "p_", "ghp-bad", valid=False)
     github_pat: str = "github" + "_pat_" + tok(22, ALNUM, "fg1") + "_" + tok(59, ALNUM, "fg2")
     xoxb: str = "xo" + "xb-" + digits(13, "b1") + "-" + digits(13, "b2") + "-" + tok(24, ALNUM, "b3")
     xoxp: str = "xo" + "xp-" + digits(12, "p1") + "-" + digits(12, "p2") + "-" + digits(13, "p3") + "-" + tok(32, HEX, "p4")
@@ -98,10 +147,71 @@ class Keys:
     generic_short: str = tok(22, ALNUM, "generic-short")
     hex32: str = tok(32, HEX, "hex32")
     pem_body: str = "MII" + "EvQIBADANBgkqhkiG9w0BAQEFAASC" + tok(1200, ALNUM + "+/", "pem")
+    # the other providers and formats
+    aws_session: str = "IQoJb3JpZ2lu" + "X2Vj" + tok(320, B64, "sts")
+    anthropic_oauth: str = "sk" + "-ant-" + "oat01-" + tok(93, URLSAFE, "oat") + "AA"
+    gocspx: str = "GOC" + "SPX-" + tok(28, URLSAFE, "gocspx")
+    azure_hex: str = tok(32, HEX, "azure")
+    azure_account_key: str = tok(86, B64, "azure-account") + "=="
+    azure_bus_key: str = tok(43, B64, "azure-bus") + "="
+    azure_sig: str = tok(43, B64, "azure-sas") + "%3D"
+    entra: str = tok(3, ALNUM, "entra1") + "8" + "Q~" + tok(34, ALNUM, "entra2")
+    glpat: str = "gl" + "pat-" + tok(20, URLSAFE, "glpat")
+    gldt: str = "gl" + "dt-" + tok(20, URLSAFE, "gldt")
+    glrt: str = "gl" + "rt-" + tok(20, URLSAFE, "glrt")
+    glptt: str = "gl" + "ptt-" + tok(40, HEX, "glptt")
+    gl_runner: str = "GR13" + "48941" + tok(20, URLSAFE, "runner")
+    glft: str = "gl" + "ft-" + tok(20, URLSAFE, "glft")
+    slack_workflow_path: str = "T" + tok(9, UPPER_DIGITS, "sw1") + "/A" + tok(10, UPPER_DIGITS, "sw2") + "/" + digits(18, "sw3") + "/" + tok(32, ALNUM, "sw4")
+    hf_org: str = "api" + "_org_" + tok(34, string.ascii_letters, "hf-org")
+    groq: str = "gs" + "k_" + tok(52, ALNUM, "groq")
+    replicate: str = "r8" + "_" + tok(37, ALNUM, "replicate")
+    openrouter: str = "sk" + "-or-v1-" + tok(64, HEX, "openrouter")
+    perplexity: str = "pp" + "lx-" + tok(48, ALNUM, "pplx")
+    xai: str = "xa" + "i-" + tok(80, ALNUM, "xai")
+    langsmith: str = "lsv2" + "_pt_" + tok(32, HEX, "ls1") + "_" + tok(10, HEX, "ls2")
+    langfuse: str = "sk" + "-lf-" + uuid4("langfuse")
+    tavily: str = "tv" + "ly-" + tok(32, ALNUM, "tavily")
+    pcsk: str = "pc" + "sk_" + tok(5, ALNUM, "pc1") + "_" + tok(63, ALNUM, "pc2")
+    pinecone_uuid: str = uuid4("pinecone")
+    mistral: str = tok(32, ALNUM, "mistral")
+    cohere: str = tok(40, ALNUM, "cohere")
+    sendgrid: str = "SG" + "." + tok(22, URLSAFE, "sg1") + "." + tok(43, URLSAFE, "sg2")
+    twilio_sk: str = "S" + "K" + tok(32, HEX, "twilio-sk")
+    twilio_ac: str = "A" + "C" + tok(32, HEX, "twilio-ac")
+    twilio_token: str = tok(32, HEX, "twilio-token")
+    discord_path: str = digits(18, "discord1") + "/" + tok(68, URLSAFE, "discord2")
+    telegram: str = digits(10, "tg1") + ":" + "AA" + tok(33, URLSAFE, "tg2")
+    npm: str = github_token("np" + "m_", "npm")
+    pypi: str = "pypi-" + "AgEIcHlwaS5vcmc" + tok(120, URLSAFE, "pypi")
+    databricks: str = "da" + "pi" + tok(32, HEX, "dapi")
+    digitalocean: str = "do" + "p_v1_" + tok(64, HEX, "do")
+    supabase: str = "sb" + "p_" + tok(40, HEX, "sbp")
+    notion: str = "nt" + "n_" + digits(11, "ntn1") + tok(35, ALNUM, "ntn2")
+    linear: str = "lin" + "_api_" + tok(40, ALNUM, "linear")
+    shopify: str = "shp" + "at_" + tok(32, HEX, "shopify")
+    doppler: str = "dp" + ".pt." + tok(43, ALNUM, "doppler")
+    grafana: str = "gl" + "sa_" + tok(32, ALNUM, "gr1") + "_" + tok(8, HEX, "gr2")
+    sentry: str = "sntr" + "yu_" + tok(64, HEX, "sentry")
+    newrelic: str = "NR" + "AK-" + tok(27, UPPER_DIGITS, "nr")
+    postman: str = "PM" + "AK-" + tok(24, HEX, "pm1") + "-" + tok(34, HEX, "pm2")
+    age: str = "AGE-SECRET" + "-KEY-1" + tok(58, UPPER_DIGITS, "age")
+    db_password: str = tok(24, ALNUM, "db-password")
+    url_password: str = tok(18, ALNUM, "url-password")
+    hex64: str = tok(64, HEX, "hex64")
+    jwt: str = make_jwt({"sub": "svc-ingest", "iss": "https://auth.acme-agents.io", "iat": 1718000000, "scope": "ingest:write"})
 
     @property
     def webhook(self) -> str:
         return "https://hooks.slack" + ".com/services/" + self.webhook_path
+
+    @property
+    def slack_workflow(self) -> str:
+        return "https://hooks.slack" + ".com/workflows/" + self.slack_workflow_path
+
+    @property
+    def discord(self) -> str:
+        return "https://discord" + ".com/api/webhooks/" + self.discord_path
 
 
 K = Keys()
@@ -173,6 +283,81 @@ POSITIVES: list[tuple[str, str, str, str]] = [
     # other languages
     ("go-generic", f'apiKey := "{K.generic}"', "generic-secret-high-entropy", K.generic),
     ("php-generic", f"'secret' => '{K.generic}',", "generic-secret-high-entropy", K.generic),
+    # assignments through a subscript, aligned assignments, escaped quotes (JSON inside strings)
+    ("py-environ-subscript", f'os.environ["SESSION_SECRET"] = "{K.generic}"', "generic-secret-high-entropy", K.generic),
+    ("js-subscript", f"config['apiKey'] = '{K.generic}';", "generic-secret-high-entropy", K.generic),
+    ("tf-aligned", f'db_password        = "{K.generic}"', "generic-secret-high-entropy", K.generic),
+    ("json-escaped", f'"body": "{{\\"client_secret\\": \\"{K.generic}\\"}}"', "generic-secret-high-entropy", K.generic),
+    ("env-short-password", f"DB_PASSWORD={K.generic[:12]}!{K.generic[12:16]}#x", "generic-secret-high-entropy", f"{K.generic[:12]}!{K.generic[12:16]}#x"),
+    ("env-hex64", f"ENCRYPTION_KEY={K.hex64}", "generic-secret", K.hex64),
+    # AWS
+    ("py-aws-session", f'aws_session_token = "{K.aws_session}"', "aws-session-token", K.aws_session),
+    # Anthropic, Google
+    ("env-anthropic-oauth", f"CLAUDE_CODE_OAUTH_TOKEN={K.anthropic_oauth}", "anthropic-oauth-token", K.anthropic_oauth),
+    ("json-google-oauth", f'{{"web": {{"client_id": "{digits(12, "cid")}.apps.googleusercontent.com", "client_secret": "{K.gocspx}"}}}}', "google-oauth-client-secret", K.gocspx),
+    # Azure
+    ("env-azure-openai", f"AZURE_OPENAI_API_KEY={K.azure_hex}", "azure-openai-api-key", K.azure_hex),
+    ("py-aoai", f'AOAI_KEY = "{K.azure_hex}"', "azure-openai-api-key", K.azure_hex),
+    ("cs-azure-storage", f'var conn = "DefaultEndpointsProtocol=https;AccountName=agentdocs;AccountKey={K.azure_account_key};EndpointSuffix=core.windows.net";', "azure-storage-account-key", K.azure_account_key),
+    ("yaml-service-bus", f"  connection: Endpoint=sb://agents.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey={K.azure_bus_key}", "azure-shared-access-key", K.azure_bus_key),
+    ("py-azure-sas", f'url = "https://agentdocs.blob.core.windows.net/raw/a.pdf?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-01-01T00:00:00Z&spr=https&sig={K.azure_sig}"', "azure-sas-token", K.azure_sig),
+    ("json-entra", f'"ClientSecret": "{K.entra}",', "azure-ad-client-secret", K.entra),
+    # GitLab
+    ("yaml-glpat", f"  token: {K.glpat}", "gitlab-personal-access-token", K.glpat),
+    ("env-gldt", f"CI_DEPLOY_PASSWORD={K.gldt}", "gitlab-deploy-token", K.gldt),
+    ("toml-glrt", f'token = "{K.glrt}"', "gitlab-runner-token", K.glrt),
+    ("sh-runner-registration", f"gitlab-runner register --registration-token {K.gl_runner}", "gitlab-runner-token", K.gl_runner),
+    ("sh-glptt", f'curl -X POST -F token={K.glptt} -F ref=main https://gitlab.example.org/api/v4/projects/42/trigger/pipeline', "gitlab-pipeline-trigger-token", K.glptt),
+    ("env-glft", f"GITLAB_FEED_TOKEN={K.glft}", "gitlab-token", K.glft),
+    ("sh-gitlab-in-url", f"git clone https://oauth2:{K.glpat}@gitlab.com/acme/agent.git", "gitlab-personal-access-token", K.glpat),
+    # Slack, messaging
+    ("md-slack-workflow", f"Trigger: {K.slack_workflow}", "slack-webhook-url", K.slack_workflow_path),
+    ("py-sendgrid", f'sg = SendGridAPIClient("{K.sendgrid}")', "sendgrid-api-key", K.sendgrid),
+    ("env-twilio-sk", f"TWILIO_API_KEY={K.twilio_sk}", "twilio-api-key", K.twilio_sk),
+    ("env-twilio-token", f"TWILIO_AUTH_TOKEN={K.twilio_token}", "twilio-auth-token", K.twilio_token),
+    ("js-discord", f'await fetch("{K.discord}", {{ method: "POST" }});', "discord-webhook-url", K.discord_path.split("/")[1]),
+    ("env-telegram", f"TELEGRAM_BOT_TOKEN={K.telegram}", "telegram-bot-token", K.telegram),
+    # Hugging Face and model providers
+    ("py-hf-org", f'HfApi(token="{K.hf_org}")', "huggingface-org-token", K.hf_org),
+    ("py-groq", f'client = Groq(api_key="{K.groq}")', "groq-api-key", K.groq),
+    ("ts-replicate", f'const replicate = new Replicate({{ auth: "{K.replicate}" }});', "replicate-api-token", K.replicate),
+    ("env-openrouter", f"OPENROUTER_API_KEY={K.openrouter}", "openrouter-api-key", K.openrouter),
+    ("env-perplexity", f"PPLX_API_KEY={K.perplexity}", "perplexity-api-key", K.perplexity),
+    ("env-xai", f"XAI_API_KEY={K.xai}", "xai-api-key", K.xai),
+    ("env-langsmith", f"LANGCHAIN_API_KEY={K.langsmith}", "langsmith-api-key", K.langsmith),
+    ("env-langfuse", f"LANGFUSE_SECRET_KEY={K.langfuse}", "langfuse-secret-key", K.langfuse),
+    ("py-tavily", f'tavily = TavilyClient(api_key="{K.tavily}")', "tavily-api-key", K.tavily),
+    ("ts-pinecone", f'const pc = new Pinecone({{ apiKey: "{K.pcsk}" }});', "pinecone-api-key", K.pcsk),
+    ("env-pinecone-uuid", f"PINECONE_API_KEY={K.pinecone_uuid}", "pinecone-legacy-api-key", K.pinecone_uuid),
+    ("py-pinecone-uuid-ctor", f'pc = Pinecone(api_key="{K.pinecone_uuid}")', "pinecone-legacy-api-key", K.pinecone_uuid),
+    ("env-mistral", f"MISTRAL_API_KEY={K.mistral}", "mistral-api-key", K.mistral),
+    ("py-mistral-ctor", f'client = Mistral(api_key="{K.mistral}")', "mistral-api-key", K.mistral),
+    ("env-cohere", f"CO_API_KEY={K.cohere}", "cohere-api-key", K.cohere),
+    ("py-cohere-ctor", f'co = cohere.ClientV2(api_key="{K.cohere}")', "cohere-api-key", K.cohere),
+    ("py-cohere-environ", f'os.environ["COHERE_API_KEY"] = "{K.cohere}"', "cohere-api-key", K.cohere),
+    # developer platforms
+    ("npmrc", f"//registry.npmjs.org/:_authToken={K.npm}", "npm-access-token", K.npm),
+    ("pypirc", f"password = {K.pypi}", "pypi-api-token", K.pypi),
+    ("env-databricks", f"DATABRICKS_TOKEN={K.databricks}", "databricks-token", K.databricks),
+    ("tf-digitalocean", f'  token = "{K.digitalocean}"', "digitalocean-token", K.digitalocean),
+    ("env-supabase", f"SUPABASE_ACCESS_TOKEN={K.supabase}", "supabase-secret-key", K.supabase),
+    ("env-notion", f"NOTION_TOKEN={K.notion}", "notion-integration-token", K.notion),
+    ("env-linear", f"LINEAR_API_KEY={K.linear}", "linear-api-key", K.linear),
+    ("tf-shopify", f'  access_token = "{K.shopify}"', "shopify-access-token", K.shopify),
+    ("env-doppler", f"DOPPLER_TOKEN={K.doppler}", "doppler-token", K.doppler),
+    ("env-grafana", f"GRAFANA_SA_TOKEN={K.grafana}", "grafana-service-account-token", K.grafana),
+    ("env-sentry", f"SENTRY_AUTH_TOKEN={K.sentry}", "sentry-auth-token", K.sentry),
+    ("env-newrelic", f"NEW_RELIC_API_KEY={K.newrelic}", "new-relic-user-api-key", K.newrelic),
+    ("env-postman", f"POSTMAN_API_KEY={K.postman}", "postman-api-key", K.postman),
+    ("txt-age", f"# created: 2025-01-04T10:00:00Z\n{K.age}".split("\n")[1], "age-secret-key", K.age),
+    # connection URLs
+    ("py-postgres-url", f'engine = create_engine("postgresql+psycopg://agent:{K.db_password}@db.internal:5432/agent")', "database-url-password", K.db_password),
+    ("env-mongodb-srv", f"MONGODB_URI=mongodb+srv://ingest:{K.db_password}@cluster0.x1y2z.mongodb.net/agent", "database-url-password", K.db_password),
+    ("yaml-redis-no-user", f"  url: rediss://:{K.db_password}@cache.internal:6380/0", "database-url-password", K.db_password),
+    ("env-amqp", f"CELERY_BROKER_URL=amqp://agent:{K.db_password}@rabbitmq:5672//", "database-url-password", K.db_password),
+    ("js-basic-auth", f'const registry = "https://ci:{K.url_password}@npm.acme-agents.io/";', "url-basic-auth", K.url_password),
+    # a JWT on its own: low confidence
+    ("js-bearer-jwt", f"headers: {{ Authorization: `Bearer {K.jwt}` }},", "jwt", K.jwt),
 ]
 
 
@@ -199,10 +384,23 @@ def test_generic_confidence_tiers() -> None:
 def test_private_key_in_service_account_json() -> None:
     line = f'  "private_key": "{PEM_PKCS8}\\n{K.pem_body}\\n{PEM_END}\\n",'
     findings = scan_text('{\n  "type": "service_account",\n' + line + "\n}")
-    assert [(f.rule_id, f.line, f.column) for f in findings] == [("private-key", 3, line.index("-----BEGIN") + 1)]
+    assert [(f.rule_id, f.line, f.column, f.confidence) for f in findings] == [
+        ("gcp-service-account-key", 3, line.index("-----BEGIN") + 1, "high")
+    ]
     safe = redact_line(line)
     assert K.pem_body[:40] not in safe and K.pem_body[-40:] not in safe
     assert safe.startswith('  "private_key": "-----BEGIN')
+
+
+def test_private_key_field_outside_a_service_account_file_is_a_private_key() -> None:
+    line = f'  "private_key": "{PEM_PKCS8}\\n{K.pem_body}\\n{PEM_END}\\n",'
+    assert [f.rule_id for f in scan_text('{\n  "type": "signing_key",\n' + line + "\n}")] == ["private-key"]
+
+
+def test_service_account_json_escaped_inside_an_environment_value() -> None:
+    blob = json.dumps({"type": "service_account", "private_key": f"{PEM_PKCS8}\n{K.pem_body[:400]}\n{PEM_END}\n"})
+    line = "GOOGLE_CREDENTIALS_JSON=" + json.dumps(blob)  # JSON in a JSON string: escaped quotes
+    assert [f.rule_id for f in scan_text(line)] == ["gcp-service-account-key"]
 
 
 def test_pem_file() -> None:
@@ -225,6 +423,14 @@ def test_encrypted_legacy_pem_in_one_line() -> None:
 # --- hard negatives -------------------------------------------------------------------------------
 
 AWS_EXAMPLE_ID = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+JWT_IO = ".".join(
+    [
+        b64url_json({"alg": "HS256", "typ": "JWT"}),
+        b64url_json({"sub": "1234567890", "name": "John Doe", "iat": 1516239022}),
+        "SflKxwRJSMeKKF2Q" + "T4fwpMeJf36POk6yJV_adQssw5c",
+    ]
+)
+AZURITE = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq" + "/K1SZFPTOtr/KBHBeksoGMGw=="
 AWS_EXAMPLE_SECRET = "wJalrXUtnFEMI" + "/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"
 SHA1 = hashlib.sha1(b"readycheck").hexdigest()
 SHA256 = hashlib.sha256(b"readycheck").hexdigest()
@@ -256,6 +462,7 @@ NEGATIVES: list[tuple[str, str]] = [
     ("angle-dashed", "api_key: <your-openai-api-key-goes-here>"),
     ("dollar-brace", "api_key: ${OPENAI_API_KEY}"),
     ("dollar-brace-default", "PASSWORD=${DB_PASSWORD:-}"),
+    ("dollar-brace-message", 'export PREVIEW_GOOGLE_API_KEY="${PREVIEW_GOOGLE_API_KEY:?PREVIEW_GOOGLE_API_KEY must be set}"'),
     ("dollar-var", 'token = "$GITHUB_TOKEN_FOR_RELEASES_V2"'),
     ("gha-secrets", "          token: ${{ secrets.GITHUB_TOKEN }}"),
     ("jinja", 'password: "{{ vault_db_password }}"'),
@@ -335,6 +542,52 @@ NEGATIVES: list[tuple[str, str]] = [
     # boundaries: provider prefixes inside longer words
     ("akia-in-word", "XAKIA" + tok(16, B32, "inword") + "Z"),
     ("sk-in-word", "task-" + tok(48, ALNUM, "task")),
+    # documented examples of other providers
+    ("stripe-docs-key", "STRIPE_SECRET_KEY=sk" + "_live_" + "4eC39HqLyj" + "WDarjtT1zdp7dc"),
+    ("jwt-io-example", f"token = '{JWT_IO}'"),
+    ("azurite", "AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AZURITE + ";"),
+    # placeholders of the new formats
+    ("glpat-placeholder", "GITLAB_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx"),
+    ("sendgrid-placeholder", 'SENDGRID_API_KEY="SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"'),
+    ("hf-placeholder", "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("azure-placeholder", "DefaultEndpointsProtocol=https;AccountName=<account>;AccountKey=<key>;EndpointSuffix=core.windows.net"),
+    ("azure-key-in-env", "AZURE_OPENAI_API_KEY=${AZURE_OPENAI_API_KEY}"),
+    # identifiers, not secrets
+    ("twilio-account-sid", f"TWILIO_ACCOUNT_SID={K.twilio_ac}"),
+    ("pinecone-environment", "PINECONE_ENVIRONMENT=us-west1-gcp-free"),
+    ("langfuse-public-key", f"LANGFUSE_PUBLIC_KEY=pk-lf-{uuid4('lf-public')}"),
+    ("supabase-publishable", f"SUPABASE_KEY=sb_publishable_{tok(31, URLSAFE, 'sb-pub')}"),
+    ("azure-tenant", f'"TenantId": "{uuid4("tenant")}",'),
+    ("sentry-dsn", f"SENTRY_DSN=https://{tok(32, HEX, 'dsn')}@o{digits(6, 'org')}.ingest.sentry.io/{digits(7, 'proj')}"),
+    # digests and revisions named as such
+    ("token-sha256", f'token_sha256 = "{SHA256}"'),
+    ("secret-checksum", f"secret_checksum: {SHA1}"),
+    ("auth-commit-40", f'AUTH_COMMIT = "{SHA1}"'),
+    ("password-digest-md5", f"password_md5: {tok(32, HEX, 'md5')}"),
+    ("auth-version", 'auth_version: "v1.2.3-beta.4+build5"'),
+    ("png-no-data-prefix", f'"logo_token": "iVBORw0KGgo{tok(120, B64, "png")}"'),
+    # connection URLs without a real password
+    ("db-docs", "DATABASE_URL=postgresql://user:password@localhost:5432/mydb"),
+    ("db-env-ref", "DATABASE_URL=postgres://app:${DB_PASSWORD}@db:5432/app"),
+    ("db-same-as-user", "TEST_DATABASE_URL=mysql://root:root@127.0.0.1:3306/test"),
+    ("db-angle", "REDIS_URL=redis://:<password>@cache.internal:6379/0"),
+    ("db-format", 'url = "postgresql://{user}:{password}@{host}/{db}"'),
+    ("db-printf", 'url = "mysql://%s:%s@%s/%s" % (user, pw, host, db)'),
+    ("db-word", "DATABASE_URL=postgres://postgres:postgres@db:5432/agent"),
+    ("db-guest", "BROKER_URL=amqp://guest:guest@localhost:5672//"),
+    ("db-changeme", "MONGO_URL=mongodb://admin:changeme@mongo:27017/agent"),
+    ("db-dev-password", "DATABASE_URL=postgresql://agent:devpassword123@localhost/agent"),
+    ("db-no-password", "DATABASE_URL=postgresql://agent@db.internal:5432/agent"),
+    ("url-template", "git clone https://x-access-token:${GITHUB_TOKEN}@github.com/acme/agent.git"),
+    ("url-jinja", "url: https://{{ user }}:{{ token }}@registry.acme.io"),
+    ("url-port", "PROXY=http://proxy.internal:3128"),
+    ("url-git-ssh", "git@github.com:acme/agent.git"),
+    ("url-user-only", f"https://{tok(32, HEX, 'user-only')}@o1.ingest.sentry.io/2"),
+    # JWTs that are not credentials
+    ("jwt-anon", f"const supabase = createClient(url, '{make_jwt({'iss': 'supabase', 'ref': 'abcd', 'role': 'anon'}, alg='HS256', seed='anon')}');"),
+    ("jwt-anon-named", f"SUPABASE_ANON_KEY={make_jwt({'iss': 'supabase', 'role': 'anon'}, alg='HS256', seed='anon2')}"),
+    ("jwt-unsigned", f"token = '{make_jwt({'sub': '42'}, alg='none', seed='none')}'"),
+    ("jwt-not-json", "eyJ" + tok(40, ALNUM, "nj1") + ".eyJ" + tok(40, ALNUM, "nj2") + "." + tok(43, URLSAFE, "nj3")),
 ]
 
 
@@ -503,29 +756,32 @@ def test_redact_line_generic_value() -> None:
 # --- rules: built-in and user ---------------------------------------------------------------------
 
 BUILTIN_IDS = {
-    "aws-access-key-id",
-    "aws-secret-access-key",
-    "openai-api-key",
-    "openai-project-key",
-    "openai-service-account-key",
-    "openai-admin-key",
-    "anthropic-api-key",
-    "anthropic-admin-key",
-    "google-api-key",
-    "github-personal-access-token",
-    "github-oauth-token",
-    "github-app-token",
-    "github-refresh-token",
-    "github-fine-grained-token",
-    "slack-token",
-    "slack-webhook-url",
-    "stripe-live-secret-key",
-    "stripe-restricted-key",
-    "huggingface-token",
-    "private-key",
-    "generic-secret-high-entropy",
-    "generic-secret",
-}
+    # AWS
+    "aws-access-key-id", "aws-key-pair", "aws-secret-access-key", "aws-session-token",
+    # OpenAI, Anthropic, Google
+    "openai-api-key", "openai-project-key", "openai-service-account-key", "openai-admin-key",
+    "anthropic-api-key", "anthropic-admin-key", "anthropic-oauth-token",
+    "google-api-key", "google-oauth-client-secret", "gcp-service-account-key",
+    # Azure
+    "azure-openai-api-key", "azure-storage-account-key", "azure-shared-access-key", "azure-sas-token", "azure-ad-client-secret",
+    # GitHub, GitLab
+    "github-personal-access-token", "github-oauth-token", "github-app-token", "github-refresh-token", "github-fine-grained-token",
+    "gitlab-personal-access-token", "gitlab-deploy-token", "gitlab-runner-token", "gitlab-pipeline-trigger-token", "gitlab-token",
+    # messaging, payments
+    "slack-token", "slack-webhook-url", "stripe-live-secret-key", "stripe-restricted-key", "sendgrid-api-key",
+    "twilio-api-key", "twilio-auth-token", "discord-webhook-url", "telegram-bot-token",
+    # model and AI platforms
+    "huggingface-token", "huggingface-org-token", "groq-api-key", "replicate-api-token", "openrouter-api-key",
+    "perplexity-api-key", "xai-api-key", "langsmith-api-key", "langfuse-secret-key", "tavily-api-key",
+    "pinecone-api-key", "pinecone-legacy-api-key", "mistral-api-key", "cohere-api-key",
+    # developer platforms
+    "npm-access-token", "pypi-api-token", "databricks-token", "digitalocean-token", "supabase-secret-key",
+    "notion-integration-token", "linear-api-key", "shopify-access-token", "doppler-token",
+    "grafana-service-account-token", "sentry-auth-token", "new-relic-user-api-key", "postman-api-key",
+    # keys, URLs, tokens, generic
+    "private-key", "age-secret-key", "database-url-password", "url-basic-auth", "jwt",
+    "generic-secret-high-entropy", "generic-secret", "generic-secret-hex",
+}  # fmt: skip
 
 
 def test_builtin_rules_are_well_formed() -> None:
@@ -540,6 +796,39 @@ def test_builtin_rules_are_well_formed() -> None:
         assert rule.keywords and all(k == k.lower() for k in rule.keywords)
         assert isinstance(rule.pattern, re.Pattern)
     assert {r.confidence for r in rules if r.id.startswith("generic-")} == {"low", "medium"}
+    assert {r.id for r in rules if r.generic} == {
+        "database-url-password", "url-basic-auth", "jwt", "generic-secret-high-entropy", "generic-secret", "generic-secret-hex"
+    }  # fmt: skip
+    for rule in rules:
+        assert_linear(rule.regex, rule.id)
+
+
+_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
+
+
+def assert_linear(pattern: str, name: str) -> None:
+    """Every repetition bounded, and no repetition of more than 2 inside another one."""
+
+    def walk(items: Any, outer: int) -> None:
+        for op, av in items:
+            if op in _REPEATS:
+                low, high, sub = av
+                assert high != sre_constants.MAXREPEAT, f"{name}: unbounded repetition"
+                assert not (outer > 2 and high > 2), f"{name}: nested repetition"
+                walk(sub, max(outer, high))
+            elif op is sre_constants.SUBPATTERN:
+                walk(av[-1], outer)
+            elif op is sre_constants.BRANCH:
+                for branch in av[1]:
+                    walk(branch, outer)
+            elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
+                walk(av[1], outer)
+            elif op is sre_constants.GROUPREF_EXISTS:
+                walk(av[1], outer)
+                if av[2] is not None:
+                    walk(av[2], outer)
+
+    walk(sre_parse.parse(pattern), 1)
 
 
 def test_every_match_holds_a_keyword_of_its_rule() -> None:
@@ -737,7 +1026,440 @@ def test_entropy() -> None:
 
 
 def test_scanner_sources_and_this_file_hold_no_findings() -> None:
-    assert scan_text(Path(__file__).read_text(encoding="utf-8"), path=__file__) == []
+    here = Path(__file__)
+    for path in (here, here.parent.parent / "secrets" / "test_corpus.py", schema_path("secret-rules")):
+        assert scan_file(str(path), path.read_text(encoding="utf-8")) == [], path.name
     package = resources.files("readycheck.secrets")
     for name in ("scanner.py", "rules.yaml", "__init__.py"):
-        assert scan_text(package.joinpath(name).read_text(encoding="utf-8"), path=name) == [], name
+        assert scan_file(name, package.joinpath(name).read_text(encoding="utf-8")) == [], name
+
+
+def test_linearity_check_itself() -> None:
+    assert_linear(r"(?P<s>[a-z]{0,40}?)x(?:\\{1,2}[nr]){0,2}", "bounded")
+    for pattern in (r"a+", r"[a-z]*x", r"a{3,}", r"(?:a{0,9}){0,9}"):
+        with pytest.raises(AssertionError):
+            assert_linear(pattern, pattern)
+
+
+# --- validators: the GitHub checksum and JWTs -----------------------------------------------------
+
+
+def test_github_checksum_validator() -> None:
+    check = VALIDATORS["github-checksum"]
+    for token in (K.ghp, K.gho, K.ghu, K.ghs, K.ghr, K.npm):
+        assert check(token), token[:4]
+    body = K.ghp[4:]
+    assert not check(K.ghp_unverified)
+    assert not check("gh" + "p_" + body[1:] + body[0])  # the same characters, rotated
+    assert not check("gh" + "p_" + body[:10] + "-" + body[11:])  # not base62
+    assert not check("gh" + "p_" + body[:5])  # too short to hold a checksum
+    assert not check("gh" + "p_")
+
+
+def test_github_checksum_is_crc32_of_the_random_part_in_base62() -> None:
+    """The published scheme, spelled out: 30 random characters, then the CRC32 of them written in
+    base62 with the digits 0-9, A-Z, a-z, left-padded with 0 to 6 characters."""
+    body = tok(30, ALNUM, "scheme")
+    number, digits62 = zlib.crc32(body.encode("ascii")), ""
+    while number:
+        number, rest = divmod(number, 62)
+        digits62 = (string.digits + string.ascii_uppercase + string.ascii_lowercase)[rest] + digits62
+    assert VALIDATORS["github-checksum"]("gh" + "o_" + body + digits62.rjust(6, "0"))
+    assert not VALIDATORS["github-checksum"]("gh" + "o_" + body + digits62.rjust(6, "0").swapcase())
+
+
+def test_github_token_failing_its_checksum_is_low_confidence() -> None:
+    [good] = scan_text(f"GITHUB_TOKEN={K.ghp}")
+    assert (good.rule_id, good.confidence, good.description) == ("github-personal-access-token", "high", "GitHub personal access token (classic)")
+    [bad] = scan_text(f"GITHUB_TOKEN={K.ghp_unverified}")
+    assert (bad.rule_id, bad.confidence) == ("github-personal-access-token", "low")
+    assert "checksum does not match" in bad.description
+    # the generic rules do not take over the text, and example files leave low findings out
+    assert [(f.rule_id, f.confidence) for f in scan_text(f'token = "{K.ghp_unverified}"')] == [("github-personal-access-token", "low")]
+    assert scan_text(f"GITHUB_TOKEN={K.ghp_unverified}", path="deploy/.env.example") == []
+    assert K.ghp_unverified not in redact_line(f"GITHUB_TOKEN={K.ghp_unverified}")
+
+
+@pytest.mark.parametrize("prefix", ["gh" + "o_", "gh" + "u_", "gh" + "s_", "gh" + "r_", "np" + "m_"])
+def test_checksum_applies_to_every_token_kind(prefix: str) -> None:
+    good = github_token(prefix, "kind-" + prefix)
+    bad = github_token(prefix, "kind-" + prefix, valid=False)
+    assert [f.confidence for f in scan_text(f"TOKEN={good}")] == ["high"]
+    assert [f.confidence for f in scan_text(f"TOKEN={bad}")] == ["low"]
+
+
+def test_jwt_validator() -> None:
+    check = VALIDATORS["jwt"]
+    assert check(K.jwt)
+    assert check(JWT_IO)  # well formed: it is the published example list that rules it out
+    assert not check(make_jwt({"iss": "supabase", "role": "anon"}, alg="HS256"))
+    assert not check(make_jwt({"sub": "1"}, alg="none"))
+    assert not check(b64url_json({"typ": "JWT"}) + "." + b64url_json({"sub": "1"}) + "." + tok(43, URLSAFE, "s"))
+    assert not check(b64url_json({"alg": "HS256"}) + "." + base64.urlsafe_b64encode(b"[1, 2]").decode() + ".c2ln")
+    assert not check("eyJ" + tok(20, ALNUM, "j1") + ".eyJ" + tok(20, ALNUM, "j2") + "." + tok(20, ALNUM, "j3"))
+    assert not check("a.b")
+
+
+def test_jwt_findings() -> None:
+    assert [(f.rule_id, f.confidence) for f in scan_text(f"Authorization: Bearer {K.jwt}")] == [("jwt", "low")]
+    assert scan_text(f"Bearer {JWT_IO}") == []
+    # assigned to a secret-like name, a (short enough) JWT is reported by the generic rule
+    short = make_jwt({"sub": "svc"}, seed="short")
+    assert [(f.rule_id, f.confidence) for f in scan_text(f'SERVICE_TOKEN = "{short}"')] == [("generic-secret-high-entropy", "medium")]
+    # a key that is public by design is no finding under any name
+    anon = make_jwt({"iss": "supabase", "role": "anon"}, alg="HS256", seed="anon3")
+    assert scan_text(f'SUPABASE_KEY = "{anon}"') == []
+
+
+# --- pairs and conditions on the rest of the file --------------------------------------------------
+
+
+def test_aws_secret_is_paired_with_a_key_id_in_the_same_file() -> None:
+    secret_line = f'AWS_SECRET_ACCESS_KEY = "{K.aws_secret}"'
+    assert [(f.rule_id, f.confidence) for f in scan_text(secret_line)] == [("aws-secret-access-key", "medium")]
+    paired = scan_text(f'AWS_ACCESS_KEY_ID = "{K.akid}"\n' + "\n" * 20 + secret_line)
+    assert [(f.rule_id, f.confidence, f.line) for f in paired] == [("aws-access-key-id", "high", 1), ("aws-key-pair", "high", 22)]
+    assert paired[1].fingerprint == fingerprint(K.aws_secret)
+    assert [f.rule_id for f in scan_text(secret_line + f'\nAWS_ACCESS_KEY_ID = "{K.akid}"')] == ["aws-key-pair", "aws-access-key-id"]
+    # a documented example ID is no finding, so it pairs with nothing
+    assert [f.rule_id for f in scan_text(f"AWS_ACCESS_KEY_ID={AWS_EXAMPLE_ID}\n{secret_line}")] == ["aws-secret-access-key"]
+    # without the key-ID rule in the rule set there is no pair
+    no_id = [r for r in load_rules() if r.id != "aws-access-key-id"]
+    assert [f.rule_id for f in scan_text(f"k={K.akid}\n{secret_line}", rules=no_id)] == ["aws-secret-access-key"]
+
+
+def test_aws_pair_forms() -> None:
+    tf = f'provider "aws" {{\n  access_key = "{K.akid}"\n  secret_key = "{K.aws_secret}"\n}}'
+    assert [(f.rule_id, f.line) for f in scan_text(tf)] == [("aws-access-key-id", 2), ("aws-key-pair", 3)]
+    created = f'{{"AccessKey": {{"AccessKeyId": "{K.akid}", "SecretAccessKey": "{K.aws_secret}", "Status": "Active"}}}}'
+    assert [f.rule_id for f in scan_text(created)] == ["aws-access-key-id", "aws-key-pair"]
+    csv = f"User name,Password,Access key ID,Secret access key\nci-bot,,{K.akid},{K.aws_secret}"
+    assert [(f.rule_id, f.line) for f in scan_text(csv)] == [("aws-access-key-id", 2), ("aws-key-pair", 2)]
+    # a secret_key without a key ID in the file: only the generic rules judge it
+    assert [f.rule_id for f in scan_text(f'secret_key = "{K.aws_secret}"')] == ["generic-secret-high-entropy"]
+
+
+def test_azure_key_needs_azure_in_the_file() -> None:
+    azure = f'client = AzureOpenAI(\n    api_key="{K.azure_hex}",\n    azure_endpoint="https://agents.openai.azure.com/",\n)'
+    assert [(f.rule_id, f.line, f.confidence) for f in scan_text(azure)] == [("azure-openai-api-key", 2, "medium")]
+    other = f'client = Client(\n    api_key="{K.azure_hex}",\n)'
+    assert [(f.rule_id[:8], f.confidence) for f in scan_text(other)] == [("generic-", "low")]
+
+
+def test_twilio_auth_token_needs_twilio_in_the_file() -> None:
+    assert [f.rule_id for f in scan_text(f"from twilio.rest import Client\nauth_token = '{K.twilio_token}'")] == ["twilio-auth-token"]
+    assert [f.rule_id[:8] for f in scan_text(f"auth_token = '{K.twilio_token}'")] == ["generic-"]
+
+
+def test_provider_rule_wins_over_url_rules() -> None:
+    line = f"git clone https://x-access-token:{K.ghs}@github.com/acme/agent.git"
+    assert [f.rule_id for f in scan_text(line)] == ["github-app-token"]
+    assert [f.rule_id for f in scan_text(f"https://ci:{K.url_password}@npm.acme-agents.io/")] == ["url-basic-auth"]
+
+
+def test_published_examples_are_never_findings() -> None:
+    examples = scanner._builtin().examples
+    assert examples and all(len(e) >= 8 for e in examples)
+    for example in examples:
+        assert is_placeholder(example) and is_placeholder("sk" + "_live_" + example)
+
+
+# --- scan_file: notebooks -------------------------------------------------------------------------
+
+
+def notebook(cells: list[dict[str, Any]]) -> str:
+    kernel = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    return json.dumps({"cells": cells, "metadata": kernel, "nbformat": 4, "nbformat_minor": 5}, indent=1, ensure_ascii=False) + "\n"
+
+
+def code_cell(source: list[str], outputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": outputs or [], "source": source}
+
+
+def test_notebook_cells_are_read_as_code() -> None:
+    text = notebook([code_cell(["import os\n", 'x = "é"; ' + f'api_key = "{K.generic}"\n', f'os.environ["HF_TOKEN"] = "{K.hf}"'])])
+    lines = text.splitlines()
+    found = scan_file("notebooks/explore.ipynb", text)
+    assert [f.rule_id for f in found] == ["generic-secret-high-entropy", "huggingface-token"]
+    for hit, secret in zip(found, (K.generic, K.hf)):
+        raw = lines[hit.line - 1]
+        assert raw.lstrip().startswith('"') and '\\"' in raw  # the JSON string as written in the file
+        assert raw[hit.column - 1 :].startswith(secret)
+        assert secret not in redact_line(raw)
+
+
+def test_notebook_outputs_are_scanned_and_images_skipped() -> None:
+    blob = base64.b64encode(random.Random("png").randbytes(3000)).decode()
+    image = blob[:2000] + "+" + K.akid + "/" + blob[2000:]  # would read as a key in a plain scan
+    outputs = [
+        {"name": "stdout", "output_type": "stream", "text": [K.openai_project + "\n"]},
+        {"data": {"image/png": image, "text/plain": ["<Figure size 640x480 with 1 Axes>"]}, "metadata": {}, "output_type": "display_data"},
+    ]
+    text = notebook([code_cell(["print(client.api_key)"], outputs)])
+    assert "aws-access-key-id" in {f.rule_id for f in scan_text(text)}
+    assert [f.rule_id for f in scan_file("a.ipynb", text)] == ["openai-project-key"]
+
+
+def test_notebook_private_key_across_source_lines() -> None:
+    body = [K.pem_body[i : i + 64] + "\n" for i in range(0, 320, 64)]
+    text = notebook([code_cell(['KEY = """' + PEM_HEADER + "\n", *body, '-----END RSA PRIVATE KEY-----"""'])])
+    assert scan_text(text) == []  # in the raw JSON the header is followed by a quote
+    [hit] = scan_file("keys.ipynb", text)
+    assert hit.rule_id == "private-key" and PEM_HEADER in text.splitlines()[hit.line - 1]
+
+
+def test_notebook_without_line_breaks() -> None:
+    cells = [code_cell(["import os\n", f"SECRET_KEY = '{K.generic}'\n"]), code_cell(['KEY = """' + PEM_HEADER + "\n", K.pem_body[:64] + "\n", '"""'])]
+    text = json.dumps(json.loads(notebook(cells)))
+    assert "\n" not in text
+    assert [(f.line, f.rule_id) for f in scan_file("m.ipynb", text)] == [(1, "private-key"), (1, "generic-secret-high-entropy")]
+
+
+# --- scan_file: Kubernetes Secrets ----------------------------------------------------------------
+
+
+def enc(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
+
+
+PEM_FILE = PEM_HEADER + "\n" + K.pem_body[:64] + "\n" + K.pem_body[64:128] + "\n-----END RSA PRIVATE KEY-----\n"
+BINARY = base64.b64encode(bytes(range(256))).decode()
+
+
+def test_kubernetes_secret_data_is_decoded() -> None:
+    lines = [
+        "apiVersion: v1", "kind: Secret", "metadata:", "  name: agent", "type: Opaque", "data:",
+        f"  OPENAI_API_KEY: {enc(K.openai_project)}",
+        f"  password: {enc(K.generic)}",
+        f"  username: {enc('agent')}",
+        f"  DATABASE_URL: \"{enc('postgresql://agent:' + K.db_password + '@db:5432/agent')}\"",
+        f"  id_rsa: {enc(PEM_FILE)}",
+        f"  keystore.p12: {BINARY}",
+        "stringData:",
+        f"  SLACK_BOT_TOKEN: {K.xoxb}",
+        "",
+    ]  # fmt: skip
+    text = "\n".join(lines)
+    found = scan_file("deploy/secret.yaml", text)
+    assert [(f.line, f.rule_id) for f in found] == [
+        (7, "openai-project-key"), (8, "generic-secret-high-entropy"), (10, "database-url-password"), (11, "private-key"), (14, "slack-token"),
+    ]  # fmt: skip
+    assert [f.fingerprint for f in found[:3]] == [fingerprint(K.openai_project), fingerprint(K.generic), fingerprint(K.db_password)]
+    assert found[0].column == lines[6].index(":") + 3  # the encoded value
+    assert "openai-project-key" not in {f.rule_id for f in scan_text(text)}
+    for number in (7, 8, 10):
+        assert lines[number - 1].split(":")[1].strip(' "') not in redact_line(lines[number - 1])
+
+
+def test_kubernetes_secret_forms() -> None:
+    listed = f"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  data:\n    token: {enc(K.ghp)}\n"
+    assert [(f.line, f.rule_id) for f in scan_file("all.yml", listed)] == [(7, "github-personal-access-token")]
+    manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}, "data": {"HF_TOKEN": enc(K.hf)}}
+    as_json = json.dumps(manifest, indent=2)
+    [hit] = scan_file("secret.json", as_json)
+    assert (hit.rule_id, as_json.splitlines()[hit.line - 1].strip().startswith('"HF_TOKEN"')) == ("huggingface-token", True)
+    multi = f"---\napiVersion: v1\nkind: ConfigMap\ndata:\n  model: {enc(K.hf)}\n---\nkind: Secret\ndata:\n  hf: {enc(K.hf)}\n"
+    assert [(f.line, f.rule_id) for f in scan_file("both.yaml", multi)] == [(9, "huggingface-token")]  # a ConfigMap is not decoded
+    assert scan_file("secret.txt", f"kind: Secret\ndata:\n  HF: {enc(K.hf)}\n") == []  # not a manifest's file type
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("bad.ipynb", '{"cells": [{"source": ["x = 1'),
+        ("bad.ipynb", "not json\n" * 3),
+        ("empty.ipynb", ""),
+        ("secret.yaml", "kind: Secret\ndata:\n  a: [unclosed\n  b: {"),
+        ("secret.yaml", "kind: Secret\ndata: !!python/object:os.system ls\n"),
+        ("secret.yaml", "kind: Secret\ndata:\n  a: *missing_alias\n"),
+        ("secret.yaml", "kind: Secret\ndata:\n  a: {{ .Values.token | b64enc }}\n"),
+        ("secret.json", '{"kind": "Secret", "data": {"a": 12, "b": null, "c": ["x"], "d": "!!!", "e": "' + BINARY + '"}}'),
+        ("list.yaml", "kind: List\nitems: 5\n"),
+        ("Dockerfile", "ENV\nENV \nARG  \nENV =x\n"),
+    ],
+)
+def test_malformed_files_fall_back_to_plain_text(path: str, text: str) -> None:
+    assert scan_file(path, text) == scan_text(text, path=path)
+    broken = text + f'\napi_key = "{K.generic}"\n'
+    assert [f.rule_id for f in scan_file(path, broken)] == ["generic-secret-high-entropy"]
+
+
+def test_decoding_is_bounded() -> None:
+    huge = "kind: Secret\ndata:\n  blob: " + enc(K.generic * 3000) + f"\n  hf: {enc(K.hf)}\n"
+    assert [f.rule_id for f in scan_file("big.yaml", huge)] == ["huggingface-token"]  # the 96 kB value is not decoded
+    assert scanner._base64_text(enc("x" * 70_000)) is None
+
+
+# --- scan_file: Dockerfiles, other files ----------------------------------------------------------
+
+
+def test_dockerfile_legacy_env_form() -> None:
+    text = f"FROM python:3.12\nENV SENTRY_AUTH_TOKEN {K.generic}\nENV PATH /opt/venv/bin:$PATH\nARG VERSION\nENV A=1 B=2\n"
+    line = text.splitlines()[1]
+    [hit] = scan_file("Dockerfile", text)
+    assert (hit.line, hit.column, hit.rule_id) == (2, line.index(K.generic) + 1, "generic-secret-high-entropy")
+    assert scan_text(text) == []  # as plain text there is no assignment
+    assert K.generic not in redact_line(line)
+    for name in ("Dockerfile.prod", "build.dockerfile", "Containerfile", "docker/Dockerfile"):
+        assert len(scan_file(name, text)) == 1, name
+    assert scan_file("notes.txt", text) == []
+
+
+@pytest.mark.parametrize("path", ["app.py", "src/index.ts", ".env", "values.yaml", "main.tf", "README.md", "deploy/.env.example"])
+def test_scan_file_is_scan_text_for_other_files(path: str) -> None:
+    text = "\n".join(p[1] for p in POSITIVES)
+    assert scan_file(path, text) == scan_text(text, path=path)
+
+
+def test_redact_line_decodes_base64_values() -> None:
+    url = "postgresql://agent:" + K.db_password + "@db:5432/agent"
+    line = f"  dsn: {enc(url)}"
+    assert redact_line(line) == f"  dsn: {redact(K.db_password)}"
+    assert redact_line(f"  logo: {BINARY}") == f"  logo: {BINARY}"
+    assert redact_line(f"  name: {enc('research-agent')}") == f"  name: {enc('research-agent')}"
+
+
+# --- the rule schema and the rule fields ----------------------------------------------------------
+
+SCHEMA = json.loads(schema_path("secret-rules").read_text(encoding="utf-8"))
+RULE_SCHEMA = jsonschema.Draft202012Validator({"$defs": SCHEMA["$defs"], "$ref": "#/$defs/rule"})
+BUILTIN_FILE = yaml.safe_load(resources.files("readycheck.secrets").joinpath("rules.yaml").read_text(encoding="utf-8"))
+
+
+def test_rules_file_validates_against_its_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator(SCHEMA).validate(BUILTIN_FILE)
+    assert set(SCHEMA["$defs"]["rule"]["properties"]) == scanner._RULE_KEYS
+    assert set(SCHEMA["$defs"]["rule"]["properties"]["verify"]["enum"]) == set(VALIDATORS)
+    assert set(SCHEMA["properties"]) == scanner._FILE_KEYS
+
+
+_DROP = object()
+
+
+def _rule(change: dict[str, Any]) -> dict[str, Any]:
+    entry = {**ACME, "id": "acme-broken", **change}
+    return {k: v for k, v in entry.items() if v is not _DROP}
+
+
+BOTH_REFUSE = [
+    {"id": _DROP}, {"provider": _DROP}, {"regex": _DROP}, {"confidence": _DROP}, {"description": "  "},
+    {"id": "bad id!"}, {"confidence": "certain"}, {"keyword": ["acme"]}, {"keywords": "acme_"}, {"keywords": ["acme_", ""]},
+    {"allow": [3]}, {"min_entropy": "high"}, {"min_entropy": -1}, {"min_entropy": True}, {"secret_group": -1},
+    {"secret_group": True}, {"secret_group": 1.5}, {"verify": "luhn"}, {"verify": None}, {"unverified_confidence": "low"},
+    {"verify": "jwt", "unverified_confidence": "high"}, {"verify": "jwt", "confidence": "low", "unverified_confidence": "low"},
+    {"verify": "jwt", "confidence": "medium", "unverified_confidence": "medium"}, {"requires_finding": 3},
+    {"requires_finding": "bad id!"}, {"requires_text": "acme"}, {"generic": "yes"}, {"generic": None},
+]  # fmt: skip
+ENGINE_ONLY = [  # what a JSON Schema cannot say: checked by readycheck alone
+    {"regex": "acme_[a-z"}, {"regex": "(?P<secret>[a-z]*)", "secret_group": "secret"}, {"secret_group": 3},
+    {"secret_group": "token"}, {"allow": ["("]}, {"requires_text": ["("]}, {"requires_finding": "acme-broken"},
+    {"requires_finding": "no-such-rule"}, {"requires_finding": "aws-key-pair"},
+]  # fmt: skip
+BOTH_ACCEPT = [
+    {}, {"min_entropy": 3}, {"min_entropy": None}, {"keywords": None}, {"allow": None}, {"secret_group": 0},
+    {"verify": "jwt"}, {"verify": "github-checksum", "unverified_confidence": "medium"},
+    {"verify": "jwt", "confidence": "medium", "unverified_confidence": "low"}, {"requires_finding": "aws-access-key-id"},
+    {"requires_text": ["(?i)acme"]}, {"generic": True},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("change", BOTH_REFUSE, ids=range(len(BOTH_REFUSE)))
+def test_schema_and_engine_both_refuse(change: dict[str, Any]) -> None:
+    entry = _rule(change)
+    assert not RULE_SCHEMA.is_valid(entry)
+    with pytest.raises(ValueError, match=re.escape(repr(entry.get("id")))):
+        load_rules([entry])
+
+
+@pytest.mark.parametrize("change", ENGINE_ONLY, ids=range(len(ENGINE_ONLY)))
+def test_engine_refuses_what_the_schema_cannot_say(change: dict[str, Any]) -> None:
+    entry = _rule(change)
+    assert RULE_SCHEMA.is_valid(entry)
+    with pytest.raises(ValueError, match="'acme-broken'"):
+        load_rules([entry])
+
+
+@pytest.mark.parametrize("change", BOTH_ACCEPT, ids=range(len(BOTH_ACCEPT)))
+def test_schema_and_engine_both_accept(change: dict[str, Any]) -> None:
+    entry = _rule(change)
+    assert RULE_SCHEMA.is_valid(entry), list(RULE_SCHEMA.iter_errors(entry))
+    assert load_rules([entry])[-1].id == "acme-broken"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"verify": "luhn"}, "verify must be one of github-checksum, jwt"),
+        ({"unverified_confidence": "low"}, "unverified_confidence needs a verify validator"),
+        ({"verify": "jwt", "unverified_confidence": "high"}, "unverified_confidence must be lower than confidence: medium, low"),
+        ({"requires_finding": "no-such-rule"}, "requires_finding names no rule: 'no-such-rule'"),
+        ({"requires_finding": "acme-broken"}, "requires_finding cannot name the rule itself"),
+        ({"requires_finding": "aws-key-pair"}, "requires_finding names 'aws-key-pair', which has a requires_finding itself"),
+        ({"requires_text": ["("]}, "invalid requires_text '('"),
+        ({"generic": "yes"}, "generic must be true or false"),
+    ],
+)
+def test_invalid_rule_fields_are_explained(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"secret rule 'acme-broken': {message}")):
+        load_rules([_rule(change)])
+
+
+def test_every_builtin_rule_matches_the_rule_schema() -> None:
+    for entry in BUILTIN_FILE["rules"]:
+        assert RULE_SCHEMA.is_valid(entry), entry["id"]
+        assert rule_from_mapping(entry).id == entry["id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 2}, "version must be 1"),
+        ({"version": True}, "version must be 1"),
+        ({"rules": []}, "expected a non-empty 'rules' list"),
+        ({"examples": ["short"]}, "examples must be a list of strings of at least 8 characters"),
+        ({"extra": 1}, "unknown field(s): extra"),
+    ],
+)
+def test_invalid_rule_files(change: dict[str, Any], message: str) -> None:
+    data = {**BUILTIN_FILE, **change}
+    assert not jsonschema.Draft202012Validator(SCHEMA).is_valid(data)
+    with pytest.raises(ValueError, match=re.escape(f"rules.yaml: {message}")):
+        scanner._parse_rule_file(data, "rules.yaml")
+
+
+# --- the keyword plan ------------------------------------------------------------------------------
+
+
+def test_trie_regex_matches_exactly_its_words() -> None:
+    words = ["sk", "sk-proj-", "sk_live_", "key", "keyword", "a", "ab", "abc", "b.c", "x?y"]
+    pattern = re.compile(scanner._trie_regex(words))
+    assert all(pattern.fullmatch(w) for w in words)
+    assert not any(pattern.fullmatch(w) for w in ["s", "sk-", "ke", "abcd", "bxc", "b.", "xy", "keywords"])
+
+
+def test_keyword_search_finds_exactly_the_lines_rules_want() -> None:
+    rules = load_rules()
+    plan = scanner._plan_for(rules)
+    keywords = sorted({k for r in rules for k in r.keywords})
+    pieces = keywords + [k.upper() for k in keywords] + ["x", " ", "=", "\u0130", "\u00df", "\t", "\u00e9", "k", "s", "t", "\x85"]
+    rng = random.Random("plan")
+    for _ in range(400):
+        lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(1, 8))]
+        text = rng.choice(["\n", "\r\n", "\n", "\u2028"]).join(lines)
+        want = [i for i, line in enumerate(text.splitlines()) if any(r.wants(line.lower()) for r in rules)]
+        assert [i for i, _ in scanner._keyword_lines(text, text.lower(), plan)] == want, repr(text)
+        for line in text.splitlines():
+            assert plan.rules_for(line.lower()) == [i for i, r in enumerate(rules) if r.wants(line.lower())], repr(line)
+
+
+@pytest.mark.parametrize(
+    ("host", "found"),
+    [("example.test", False), ("api.example.com", False), ("svc.example", False), ("db.invalid", False),
+     ("db.internal.acme.io", True), ("example.com.attacker.io", True)],
+)  # fmt: skip
+def test_urls_to_hosts_reserved_for_documentation_are_not_findings(host: str, found: bool) -> None:
+    password = tok(14, ALNUM, seed="reserved-host")
+    for scheme in ("https", "postgresql"):
+        hits = scan_text(f'url = "{scheme}://svc:{password}@{host}/v1"')
+        assert bool(hits) is found, (scheme, host)

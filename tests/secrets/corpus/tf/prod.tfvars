@@ -1,0 +1,10 @@
+environment       = "prod"
+region            = "eu-central-1"
+db_password       = "c1QeJIVTGlAo%m3kJT0&9oSe"
+datadog_api_key   = "1b30c4dbdebf6359f0f4f0e90f0d7b3b"
+datadog_app_key   = "a61cb5073e1f7d8b23f7e2b99b3892ef2e2370c2"
+openai_api_key    = ""
+slack_webhook_url = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+allowed_cidrs     = ["10.20.0.0/16", "10.30.0.0/16"]
+kms_key_arn       = "arn:aws:kms:eu-central-1:915940282040:key/1fdba6af-f96c-419b-a58c-5411601c10f8"
+instance_type     = "t3.medium"
