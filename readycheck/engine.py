@@ -121,7 +121,8 @@ def run_audit(
         index = build_staged_index(target, exclude=policy.exclude, max_file_size=policy.max_file_size)
     elif index is None:
         index = build_index(target, exclude=policy.exclude, max_file_size=policy.max_file_size)
-    index.prepare()
+    if not policy.staged:  # a pre-commit run parses only what its few checks ask for
+        index.prepare()
     baseline = Baseline.load(policy.baseline) if policy.baseline is not None else None
     suppressions = Suppressions(index, baseline, inline=policy.inline_suppressions)
     results: list[Result] = []
