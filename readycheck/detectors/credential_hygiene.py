@@ -305,20 +305,9 @@ _PY_POSITIONAL_KEYS = tuple(_PY_POSITIONAL)
 
 
 def _py_modules(index: RepoIndex) -> dict[str, SourceFile]:
-    """Dotted module name -> file for the project's own modules (with and without a leading src/)."""
-    def build() -> dict[str, SourceFile]:
-        out: dict[str, SourceFile] = {}
-        for f in index.by_kind("python"):
-            parts = f.path[:-3].split("/") if f.path.endswith(".py") else f.path.split("/")
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            for start in range(len(parts)):
-                if parts[start:]:
-                    out.setdefault(".".join(parts[start:]), f)
-        return out
+    from readycheck.detectors.llm import python_modules
 
-    cached: dict[str, SourceFile] = index.memo("credential-hygiene-modules", build)
-    return cached
+    return python_modules(index)
 
 
 def _py_libraries(facts: PythonFacts, roots: set[str]) -> frozenset[str]:

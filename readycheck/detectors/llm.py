@@ -31,6 +31,7 @@ __all__ = [
     "JS_AGENT_RUNS",
     "has_kw_deep",
     "provider_of",
+    "python_modules",
 ]
 
 _OPENAI_CLIENTS = ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI")
@@ -246,8 +247,14 @@ def provider_of(qualname: str) -> str | None:
     return _match(qualname, PY_LLM_CALLS) or _match(qualname, JS_LLM_CALLS)
 
 
+def python_modules(index: RepoIndex) -> dict[str, SourceFile]:
+    """Dotted module name -> file, for every Python file (with and without a leading src/);
+    computed once per audit."""
+    cached: dict[str, SourceFile] = index.memo("python-modules", lambda: _python_modules(index))
+    return cached
+
+
 def _python_modules(index: RepoIndex) -> dict[str, SourceFile]:
-    """Dotted module name -> file, for every Python file (with and without a leading src/)."""
     out: dict[str, SourceFile] = {}
     for f in index.by_kind("python"):
         parts = f.path[:-3].split("/") if f.path.endswith(".py") else f.path.split("/")
@@ -262,7 +269,7 @@ def project_qualname(index: RepoIndex, qualname: str) -> str:
     """Resolve names imported from the project's own modules: `app.clients.make_client()` becomes
     `anthropic.Anthropic()` when app/clients.py's make_client returns one; likewise a client
     bound at module level (`from app.llm import client`)."""
-    modules: dict[str, SourceFile] = index.memo("python-modules", lambda: _python_modules(index))
+    modules = python_modules(index)
     for _ in range(3):
         segs = qualname.split(".")
         changed = False
