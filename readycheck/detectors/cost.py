@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.project import is_test_path
 from readycheck.detectors.llm import JS_AGENT_RUNS, PY_AGENT_RUNS, TOKEN_CAP_KEYS, agent_builders, has_kw_deep, llm_calls, llm_clients
+from readycheck.parsers.cloud import CloudResource, is_serverless, is_template, resources_of
 from readycheck.parsers.python_facts import Unknown, first_match
 from readycheck.index import RepoIndex
 from readycheck.model import Evidence, Outcome, Status
@@ -19,15 +20,6 @@ _LIMIT = re.compile(r"(limit|cap|ceiling|max|quota|hard|stop)", re.I)
 _NOT_MONEY = re.compile(r"(token|alert|notif|warn|email|threshold_percent|center|centre|tag)", re.I)
 _NOT_CONFIG_FILES = re.compile(r"(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|composer\.lock|\.github/workflows/)")
 
-# Declarative budgets in IaC: type -> hard (an automatic action) or soft (alerts only).
-_TF_BUDGETS = {
-    "aws_budgets_budget_action": True,
-    "aws_budgets_budget": False,
-    "google_billing_budget": False,
-    "azurerm_consumption_budget_subscription": False,
-    "azurerm_consumption_budget_resource_group": False,
-}
-_CFN_BUDGETS = {"AWS::Budgets::BudgetsAction": True, "AWS::Budgets::Budget": False}
 # LiteLLM and gateway settings that refuse requests once spent.
 _PY_BUDGET_CALLS = ("litellm.BudgetManager", "litellm.Router", "litellm.completion")
 
@@ -51,43 +43,74 @@ def _positive(value: Any) -> bool:
     return False
 
 
-def spend_evidence(index: RepoIndex) -> Iterator[tuple[bool, Evidence]]:
-    """(hard, evidence) for every spend ceiling declared in IaC, configuration or code."""
-    for f in index.by_kind("terraform"):
-        tf = f.terraform
-        if tf is None:
+def _subscribers(value: Any) -> bool:
+    """A subscriber list with at least one entry (an address, a topic, a `${var.x}`)."""
+    if isinstance(value, list):
+        return any(v not in (None, "", [], {}) for v in value)
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _budget_notified(res: CloudResource) -> bool:
+    """Whether anyone is told when the budget is crossed."""
+    if res.type == "AWS::Budgets::Budget":
+        return any(
+            isinstance(n, dict) and _subscribers(n.get("Subscribers"))
+            for n in res.get("NotificationsWithSubscribers", default=None) or []
+        )
+    if res.type == "google_billing_budget":
+        rule = res.dig("all_updates_rule")
+        if not isinstance(rule, dict):
+            return True  # billing admins are e-mailed by default
+        return (
+            _subscribers(rule.get("monitoring_notification_channels"))
+            or _subscribers(rule.get("pubsub_topic"))
+            or str(rule.get("disable_default_iam_recipients", "false")).lower() != "true"
+        )
+    keys = ("subscriber_email_addresses", "subscriber_sns_topic_arns", "contact_emails", "contact_groups", "contact_roles")
+    notes = res.get("notification", default=None) or []
+    return any(isinstance(n, dict) and any(_subscribers(n.get(k)) for k in keys) for n in (notes if isinstance(notes, list) else [notes]))
+
+
+def _iac_budgets(index: RepoIndex) -> Iterator[tuple[str, Evidence]]:
+    """("hard" | "soft" | "silent", evidence) for every budget declared in IaC."""
+    for res in resources_of(index, "budget", "budget_action"):
+        f = index.get(res.path)
+        if f is None:
             continue
-        for block in tf.resources(*_TF_BUDGETS):
-            hard = _TF_BUDGETS[block.type]
-            note = "budget action: spend is stopped automatically" if hard else "budget with alerts only"
-            yield hard, evidence_at(f, block.line, f"{block.type}.{block.name}: {note}")
+        label = f"{res.address} ({res.source})" if res.source != "terraform" else res.address
+        if res.kind == "budget_action":
+            yield "hard", evidence_at(f, res.line, f"{label}: budget action, spend is stopped automatically")
+        elif _budget_notified(res):
+            yield "soft", evidence_at(f, res.line, f"{label}: budget with notifications, alerts only")
+        else:
+            yield "silent", evidence_at(f, res.line, f"{label}: budget with no notification subscriber, nobody is told")
+
+
+def _spend_evidence(index: RepoIndex) -> Iterator[tuple[str, Evidence]]:
+    yield from _iac_budgets(index)
     for f in index.by_kind("yaml", "json"):
         if _NOT_CONFIG_FILES.search(f.path):
             continue
         for doc in f.documents:
-            data = doc.data
-            resources = data.get("Resources") if isinstance(data, dict) else None
-            if isinstance(resources, dict):
-                for name, res in resources.items():
-                    if isinstance(res, dict) and isinstance(res.get("Type"), str) and res["Type"] in _CFN_BUDGETS:
-                        hard = _CFN_BUDGETS[res["Type"]]
-                        note = "budget action: spend is stopped automatically" if hard else "budget with alerts only"
-                        yield hard, evidence_at(f, doc.line_of(("Resources", name)), f"{res['Type']} {name}: {note}")
-                continue
+            if is_template(doc.data):
+                continue  # IaC: read above, through the cloud model
+            serverless = is_serverless(f.path, doc.data)
             for path, value in doc.walk():
+                if serverless and path[:1] == ("resources",):
+                    continue  # CloudFormation resources: read above
                 if path and not isinstance(value, (dict, list)) and _positive(value) and _is_money_cap(path):
-                    yield True, evidence_at(f, doc.line_of(path), f"spend cap `{'.'.join(map(str, path))}` = {value}")
+                    yield "hard", evidence_at(f, doc.line_of(path), f"spend cap `{'.'.join(map(str, path))}` = {value}")
     for f in index.by_kind("toml"):
         for doc in f.documents:
             for path, value in doc.walk():
                 if path and _positive(value) and _is_money_cap(path):
-                    yield True, evidence_at(f, doc.line_of(path), f"spend cap `{'.'.join(map(str, path))}` = {value}")
+                    yield "hard", evidence_at(f, doc.line_of(path), f"spend cap `{'.'.join(map(str, path))}` = {value}")
     for f in index.by_kind("env"):
         if not re.search(r"\.(example|sample|template|dist)$", f.path):
             for i, text in enumerate(f.lines, 1):
                 m = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['\"]?([^'\"#\s]*)", text)
                 if m and _positive(m.group(2)) and _is_money_cap((m.group(1),)):
-                    yield True, evidence_at(f, i, f"spend cap {m.group(1)}")
+                    yield "hard", evidence_at(f, i, f"spend cap {m.group(1)}")
     for f in index.by_kind("python"):
         facts = f.python
         if facts is None:
@@ -95,27 +118,43 @@ def spend_evidence(index: RepoIndex) -> Iterator[tuple[bool, Evidence]]:
         caps = {name.split(".")[-1]: line for name, value, line in facts.assignments if _positive(value) and _is_money_cap((name,))}
         for target, value, line in facts.assignments:
             if target.endswith("max_budget") and _positive(value):
-                yield True, evidence_at(f, line, f"LiteLLM budget {target} = {value}")
+                yield "hard", evidence_at(f, line, f"LiteLLM budget {target} = {value}")
         for call in facts.calls:
             if any(call.qualname.replace("()", "").startswith(p) for p in _PY_BUDGET_CALLS) and _positive(call.kw("max_budget")):
-                yield True, evidence_at(f, call.line, f"LiteLLM max_budget={call.kw('max_budget')}")
+                yield "hard", evidence_at(f, call.line, f"LiteLLM max_budget={call.kw('max_budget')}")
         for guard in facts.guards:
             money = [n for n in guard.names if _MONEY.search(n) and not _NOT_MONEY.search(n)]
             if money and (any(n in caps for n in guard.names) or any(_LIMIT.search(n) for n in money)):
-                yield True, evidence_at(f, guard.line, f"in-app spend cap enforced ({', '.join(sorted(set(money)))})")
+                yield "hard", evidence_at(f, guard.line, f"in-app spend cap enforced ({', '.join(sorted(set(money)))})")
+
+
+def spend_evidence(index: RepoIndex) -> Iterator[tuple[bool, Evidence]]:
+    """(hard, evidence) for every spend ceiling declared in IaC, configuration or code."""
+    for grade, ev in _spend_evidence(index):
+        yield grade == "hard", ev
 
 
 def spend_ceiling(ctx: Context) -> Outcome:
-    found = list(spend_evidence(ctx.index))
-    hard = [e for h, e in found if h]
-    soft = [e for h, e in found if not h]
+    found = list(_spend_evidence(ctx.index))
+    hard = [e for g, e in found if g == "hard"]
+    soft = [e for g, e in found if g == "soft"]
+    silent = [e for g, e in found if g == "silent"]
     if hard:
-        return outcome(Status.PASS, f"hard spend ceiling found ({plural(len(hard), 'place')})", hard + soft)
-    if soft:
+        extra = f"; {plural(len(silent), 'budget')} with no notification subscriber" if silent else ""
+        return outcome(Status.PASS, f"hard spend ceiling found ({plural(len(hard), 'place')}){extra}", hard + soft + silent)
+    if silent and not soft:
         return outcome(
             Status.WARN,
-            "spend budgets only alert: nothing stops spending at the ceiling (add a budget action, a gateway budget or an in-app cap)",
-            soft,
+            f"{plural(len(silent), 'budget')} with no notification subscriber and no budget action: nobody is told and nothing stops spending "
+            "(add a notification with a subscriber and a budget action, a gateway budget or an in-app cap)",
+            silent,
+        )
+    if soft or silent:
+        extra = f"; {plural(len(silent), 'budget')} with no notification subscriber" if silent else ""
+        return outcome(
+            Status.WARN,
+            "spend budgets only alert: nothing stops spending at the ceiling (add a budget action, a gateway budget or an in-app cap)" + extra,
+            soft + silent,
         )
     return outcome(Status.FAIL, "no hard spend ceiling found: no budget in IaC, no gateway budget, no spend cap in config or code")
 
