@@ -14,8 +14,10 @@ Policies are read from every place they are declared:
 Every Allow statement is judged: `Action: "*"` on `Resource: "*"` (or an admin role) is full admin,
 a failure; service-wide wildcards, write or sensitive actions on every resource, `NotAction` or
 `NotResource` with Allow, and `iam:PassRole` on any role are warnings. Read-only wildcards
-(`s3:Get*`) on a named resource are fine. Trust policies (who may assume a role) are not
-permission grants and are left alone.
+(`s3:Get*`) on a named resource are fine. Trust policies (who may assume a role) and other
+resource-based policies (statements naming a `Principal`: KMS key, bucket, queue and VPC endpoint
+policies, where `Resource: "*"` means the resource itself) are not grants to the agent and are
+left alone.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from typing import Any
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.index import SourceFile
 from readycheck.model import Evidence, Outcome, Status
+from readycheck.parsers.containers import TEMPLATE_PLACEHOLDER, manifest_documents
 from readycheck.parsers.structured import StructuredDoc
 from readycheck.parsers.terraform import TfBlock
 
-__all__ = ["iam_wildcards", "Finding", "find_permission_findings", "parse_hcl_expression"]
+__all__ = ["iam_wildcards", "Finding", "find_permission_findings", "parse_hcl_expression", "tf_policy_value"]
 
 _SKIP_DATA_FILES = re.compile(r"(^|/)(package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|composer\.(json|lock)|tsconfig[^/]*\.json|\.eslintrc[^/]*)$")
 
@@ -43,7 +46,7 @@ _ADMIN_POLICIES: dict[str, tuple[Status, str]] = {
     "iamfullaccess": (Status.WARN, "full IAM: the holder can grant itself admin"),
 }
 # Verbs (the part of an action after the colon) that only read.
-_READ_VERBS = ("get", "list", "describe", "head", "batchget", "query", "scan", "search", "lookup", "select", "view", "read", "retrieve", "filter")
+_READ_VERBS = ("get", "list", "describe", "head", "batchget", "batchcheck", "query", "scan", "search", "lookup", "select", "view", "read", "retrieve", "filter")
 # Reads that still expose data or secrets: on every resource they are a finding.
 _SENSITIVE = (
     "secretsmanager:getsecretvalue", "secretsmanager:batchgetsecretvalue", "ssm:getparameter", "ssm:getparameters",
@@ -58,7 +61,6 @@ _RESOURCELESS = frozenset(
         "s3:listallmybuckets", "bedrock:listfoundationmodels", "ssm:describeparameters", "kms:generaterandom",
     }
 )
-_TRUST_ACTIONS = re.compile(r"^sts:(assumerole\w*|tagsession|setsourceidentity|setcontext)$", re.I)
 
 # Other clouds' built-in roles that amount to admin (Terraform role grants).
 _GCP_ROLES = {"roles/owner": Status.FAIL, "roles/editor": Status.WARN, "roles/iam.securityadmin": Status.WARN}
@@ -151,10 +153,6 @@ def _statement(raw: dict[str, Any], terraform_block: bool = False) -> _Statement
     )
 
 
-def _is_trust(st: _Statement) -> bool:
-    return st.has_principal and bool(st.actions) and all(_TRUST_ACTIONS.match(a) for a in st.actions)
-
-
 def _verb(action: str) -> str:
     return action.split(":", 1)[1].lower() if ":" in action else action.lower()
 
@@ -188,8 +186,8 @@ def _quote(items: list[str], limit: int = 4) -> str:
 
 def _judge(st: _Statement, label: str) -> tuple[Status, str] | None:
     """The worst problem of one statement and what to narrow, or None when it is scoped."""
-    if st.effect.lower() != "allow" or _is_trust(st):
-        return None
+    if st.effect.lower() != "allow" or st.has_principal:
+        return None  # a trust or resource-based policy (key, bucket, endpoint): not a grant to the agent
     problems: list[tuple[Status, str]] = []
     res_all = "*" in st.resources
     broad = [r for r in st.resources if _broad_resource(r)]
@@ -508,7 +506,7 @@ def _judge_statements(
     grants = 0
     for i, (raw, line) in enumerate(raws):
         st = _statement(raw, tf_block)
-        if st.effect.lower() == "allow" and not _is_trust(st):
+        if st.effect.lower() == "allow" and not st.has_principal:
             grants += 1
         verdict = _judge(st, _label(st, i, policy))
         if verdict:
@@ -598,6 +596,7 @@ def _managed_one(scan: _Scan, f: SourceFile, line: int | None, arn: str, sam: bo
 def _scan_k8s(scan: _Scan, f: SourceFile, doc: StructuredDoc, data: dict[str, Any], base: tuple[Any, ...]) -> None:
     kind = data.get("kind")
     name = _text((data.get("metadata") or {}).get("name", "?")) if isinstance(data.get("metadata"), dict) else "?"
+    name = name.replace(TEMPLATE_PLACEHOLDER, "{{…}}")  # a Helm template action
     if kind == "List":
         for i, item in enumerate(_as_list(data.get("items"))):
             if isinstance(item, dict):
@@ -621,7 +620,7 @@ def _judge_k8s_rules(
 ) -> None:
     for i, (rule, line) in enumerate(rules):
         verbs = _strings(rule.get("verbs"))
-        resources = _strings(rule.get("resources"))
+        resources = [r.replace(TEMPLATE_PLACEHOLDER, "{{…}}") for r in _strings(rule.get("resources"))]
         groups = _strings(rule.get("apiGroups") or rule.get("api_groups"))
         urls = _strings(rule.get("nonResourceURLs") or rule.get("non_resource_urls"))
         where = f"{label} rule {i + 1}"
@@ -767,12 +766,19 @@ def _tf_policy(scan: _Scan, f: SourceFile, label: str, value: Any, locator: _TfL
     _judge_statements(scan, f, label, raws, attr_line)
 
 
+def tf_policy_value(value: Any) -> Any:
+    """A Terraform policy attribute as data (see `_tf_policy_value`)."""
+    return _tf_policy_value(value)
+
+
 def find_permission_findings(ctx: Context) -> _Scan:
     scan = _Scan()
+    # Helm templates are read with their template actions neutralised (plain YAML fails on them)
+    helm = {f.path: docs for f, docs, chart in manifest_documents(ctx.index) if chart is not None}
     for f in ctx.index.by_kind("json", "yaml"):
         if _SKIP_DATA_FILES.search(f.path):
             continue
-        for doc in f.documents:
+        for doc in helm.get(f.path, f.documents):
             _scan_data_document(scan, f, doc)
     for f in ctx.index.by_kind("terraform"):
         _scan_terraform(scan, f)

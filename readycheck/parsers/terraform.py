@@ -65,7 +65,9 @@ def parse_terraform(text: str) -> TfFile:
     lines = text.splitlines()
 
     def header_line(kind: str, labels: list[str]) -> int:
-        pat = re.compile(r"^\s*" + re.escape(kind) + "".join(r'\s+"?' + re.escape(lab) + r'"?' for lab in labels) + r"\s*\{?")
+        # Each label must end where the name ends: "agent" is not the start of "agent_boundary".
+        words = "".join(r'\s+"?' + re.escape(lab) + r'"?(?![\w-])' for lab in labels)
+        pat = re.compile(r"^\s*" + re.escape(kind) + r"(?![\w-])" + words)
         for i, ln in enumerate(lines, 1):
             if pat.match(ln):
                 return i

@@ -163,3 +163,16 @@ def test_long_binary_chains_fold_or_stay_unknown() -> None:
     assert facts.error is None
     assert ("y", 1324, 2) in facts.assignments and ("z", -6, 3) in facts.assignments
     assert not any(name == "x" for name, _, _ in facts.assignments)
+
+
+def test_terraform_block_lines_do_not_match_a_longer_name() -> None:
+    from readycheck.parsers.terraform import parse_terraform
+
+    tf = parse_terraform(
+        'resource "aws_iam_policy" "agent_boundary" {\n  name = "b"\n}\n\n'
+        'resource "aws_iam_policy" "agent" {\n  name = "a"\n}\n'
+        "locals_file = 1\nlocals {\n  x = 1\n}\n"
+    )
+    lines = {(b.type, b.name): b.line for b in tf.blocks}
+    assert lines[("aws_iam_policy", "agent_boundary")] == 1
+    assert lines[("aws_iam_policy", "agent")] == 5

@@ -19,10 +19,46 @@ data "aws_iam_policy_document" "assume_from_service_account" {
   }
 }
 
+data "aws_caller_identity" "current" {}
+
 resource "aws_iam_role" "support_agent" {
   name                 = "support-agent-${var.environment}"
   assume_role_policy   = data.aws_iam_policy_document.assume_from_service_account.json
+  permissions_boundary = aws_iam_policy.agent_boundary.arn
   max_session_duration = 3600
+}
+
+# The ceiling on anything ever attached to the agent's role: a mistaken broad
+# attachment later still cannot reach beyond the agent's own secrets, tables
+# and email identity.
+resource "aws_iam_policy" "agent_boundary" {
+  name        = "support-agent-${var.environment}-boundary"
+  description = "Permissions boundary for the support agent role"
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "AgentResourcesOnly"
+        Effect = "Allow"
+        Action = [
+          "secretsmanager:GetSecretValue",
+          "kms:Decrypt",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+          "ses:SendEmail",
+        ]
+        Resource = [
+          "arn:aws:secretsmanager:${var.region}:${data.aws_caller_identity.current.account_id}:secret:support-agent/*",
+          "arn:aws:kms:${var.region}:${data.aws_caller_identity.current.account_id}:key/${aws_kms_key.secrets.key_id}",
+          "arn:aws:dynamodb:${var.region}:${data.aws_caller_identity.current.account_id}:table/support-agent-*",
+          var.ses_identity_arn,
+        ]
+      },
+    ]
+  })
 }
 
 resource "aws_iam_policy" "support_agent" {
