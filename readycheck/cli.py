@@ -288,6 +288,27 @@ def init(
     typer.echo(f"wrote {target}")
 
 
+class ScaffoldKind(str, Enum):
+    runbook = "runbook"
+    loadtest = "loadtest"
+    rollback = "rollback"
+
+
+@app.command()
+def scaffold(
+    kind: ScaffoldKind = typer.Argument(..., help="runbook, loadtest or rollback."),
+    path: Path = typer.Argument(Path("."), help="The project to write into."),
+) -> None:
+    """Write a starter runbook (docs/RUNBOOK.md), load test (k6 or Locust, with docs/LOAD_TESTING.md)
+    or rollback procedure (docs/ROLLBACK.md), filled with the providers, endpoints and deploy tool
+    the audit finds. Never overwrites a file."""
+    from readycheck.scaffold import scaffold as write_scaffold
+
+    root = _target(path)
+    for written in write_scaffold(kind.value, root):
+        typer.echo(f"wrote {written}")
+
+
 @app.command()
 def schema(name: SchemaName = typer.Argument(..., help="report, config, check, baseline or secret-rules.")) -> None:
     """Print a JSON Schema: the report contract, the configuration file, a check spec, the baseline
