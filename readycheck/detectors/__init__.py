@@ -17,6 +17,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "spend-ceiling": "readycheck.detectors.cost:spend_ceiling",
     "llm-token-cap": "readycheck.detectors.cost:llm_token_cap",
     "unbounded-agent-loop": "readycheck.detectors.cost:unbounded_agent_loop",
+    "iac-throttling": "readycheck.detectors.iac_limits:iac_throttling",
     # item 2: credentials
     "hardcoded-secrets": "readycheck.detectors.credentials:hardcoded_secrets",
     "committed-env-file": "readycheck.detectors.credentials:committed_env_file",
@@ -27,6 +28,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "key-revocation-procedure": "readycheck.detectors.credential_hygiene:key_revocation_procedure",
     # item 3: observability
     "observability-stack": "readycheck.detectors.observability:observability_stack",
+    "iac-alerting": "readycheck.detectors.iac_alerting:iac_alerting",
     # item 4: graceful degradation
     "provider-fallback": "readycheck.detectors.degradation:provider_fallback",
     "client-timeouts": "readycheck.detectors.degradation:client_timeouts",
@@ -39,7 +41,15 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "library-evidence": "readycheck.detectors.libraries:library_evidence",
     "iam-wildcards": "readycheck.detectors.permissions:iam_wildcards",
     "unsafe-tool-execution": "readycheck.detectors.code_permissions:unsafe_tool_execution",
+    "container-privileges": "readycheck.detectors.containers:container_privileges",
+    "audit-trail": "readycheck.detectors.containers:audit_trail",
+    "iam-role-limits": "readycheck.detectors.containers:iam_role_limits",
     # items 10-13: operations
+    "runbook-quality": "readycheck.detectors.runbook:runbook_quality",
+    "load-testing": "readycheck.detectors.loadtest:load_testing",
     "rollback-readiness": "readycheck.detectors.operations:rollback_readiness",
     "deploy-awareness": "readycheck.detectors.operations:deploy_awareness",
+    "irreversible-migration": "readycheck.detectors.rollback:irreversible_migration",
+    "rollback-procedure-time": "readycheck.detectors.rollback:rollback_procedure_time",
+    "feature-flags": "readycheck.detectors.rollback:feature_flags",
 }

@@ -53,6 +53,17 @@ def test_production_ready_sample_is_go(sample_repo) -> None:
                 assert ev["path"] == ".git" or (repo / ev["path"]).exists(), ev
     assert any(ev["path"] == "infra/terraform/budget.tf" for ev in by_id["RC0101"]["evidence"])
     assert by_id["RC0601"]["status"] == "pass"
+    # Infrastructure and operations are judged from what the sample really declares.
+    where = {k: {ev["path"] for ev in v["evidence"]} for k, v in by_id.items()}
+    assert "deploy/k8s/deployment.yaml" in where["RC0105"]  # limits and an autoscaler
+    assert {"infra/terraform/monitoring.tf", "deploy/prometheus/alertmanager.yaml"} <= where["RC0302"]
+    assert {"Dockerfile", "deploy/k8s/deployment.yaml"} <= where["RC0903"]  # non-root
+    assert "migrations/versions/0002_tool_audit_log.py" in where["RC0904"]
+    assert "loadtests/locustfile.py" in where["RC1101"] and "docs/RUNBOOK.md" in where["RC1001"]
+    assert ".github/workflows/rollback.yml" in where["RC1201"] and "docs/ROLLBACK.md" in where["RC1203"]
+    assert len(where["RC1202"]) == 3  # every Alembic revision has a real downgrade
+    assert ".github/workflows/deploy.yml" in where["RC1301"]
+    assert "infra/terraform/secrets.tf" in where["RC0205"] and "docs/RUNBOOK.md" in where["RC0207"]
 
 
 def test_careless_sample_is_no_go_with_named_questions(sample_repo) -> None:
