@@ -53,27 +53,21 @@ def _image_verdict(ref: str) -> str:
     return "mutable" if tag.lower() in _MUTABLE else "pinned"
 
 
-_ROLLBACK_SECTIONS = {"rollback": ["roll back", "rolling back", "revert", "downgrade", "restore previous", "previous version"]}
 _ORDERED = re.compile(r"^\s*(\d+[.)]|[-*]\s+\[?\s?\]?)\s+\S")
 
 
 def _documented_rollback(index: RepoIndex) -> list[Evidence]:
-    """The rollback section with the most steps (numbered items, commands), across documents; a
-    section runs to the next heading of its level or higher, so sub-sections count."""
-    rx = re.compile(r"\b(" + "|".join(re.escape(w) for w in ["rollback", *_ROLLBACK_SECTIONS["rollback"]]) + r")", re.I)
+    """The rollback section with the most steps (numbered items, commands), across documents."""
+    from readycheck.detectors.rollback import rollback_spans
+
     best: tuple[int, SourceFile, int] | None = None
-    for f in index.by_kind("markdown", "text"):
-        heads = f.headings
-        for k, h in enumerate(heads):
-            if not rx.search(h.normalised):
-                continue
-            end = next((x.line for x in heads[k + 1:] if x.level <= h.level), len(f.lines) + 1)
-            steps = 0
-            for text in f.lines[h.line: end - 1]:
-                if _ORDERED.match(text) or text.strip().startswith(("```", "$ ", "kubectl", "helm", "git ", "aws ", "gcloud", "./")):
-                    steps += 1
-            if best is None or steps > best[0]:
-                best = (steps, f, h.line)
+    for f, h, end in rollback_spans(index):
+        steps = 0
+        for text in f.lines[h.line : end - 1]:
+            if _ORDERED.match(text) or text.strip().startswith(("```", "$ ", "kubectl", "helm", "git ", "aws ", "gcloud", "./")):
+                steps += 1
+        if best is None or steps > best[0]:
+            best = (steps, f, h.line)
     if best is None:
         return []
     steps, f, at = best

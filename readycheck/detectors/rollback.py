@@ -129,26 +129,39 @@ def stated_minutes(line: str, number: int) -> list[StatedTime]:
     return out
 
 
+def rollback_spans(index: RepoIndex) -> list[tuple[SourceFile, Heading, int]]:
+    """(file, heading, end line) of every Markdown / text section about rolling back; a section
+    runs to the next heading of the same or a higher level, so sub-sections count. Computed once
+    per audit, shared by RC1201 and RC1203."""
+
+    def build() -> list[tuple[SourceFile, Heading, int]]:
+        out: list[tuple[SourceFile, Heading, int]] = []
+        for f in index.by_kind("markdown", "text"):
+            heads = f.headings
+            for k, h in enumerate(heads):
+                if _ROLLBACK_HEADING.search(h.normalised):
+                    end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(f.lines) + 1)
+                    out.append((f, h, end))
+        return out
+
+    spans: list[tuple[SourceFile, Heading, int]] = index.memo("rollback-sections", build)
+    return spans
+
+
 def rollback_sections(index: RepoIndex) -> list[tuple[SourceFile, Heading, list[tuple[int, str]]]]:
-    """(file, heading, prose lines) of every Markdown / text section about rolling back; a section
-    runs to the next heading of the same or a higher level, fenced code excluded."""
+    """(file, heading, prose lines) of every rollback section, fenced code excluded."""
     out: list[tuple[SourceFile, Heading, list[tuple[int, str]]]] = []
-    for f in index.by_kind("markdown", "text"):
-        heads = f.headings
-        for k, h in enumerate(heads):
-            if not _ROLLBACK_HEADING.search(h.normalised):
+    for f, h, end in rollback_spans(index):
+        prose: list[tuple[int, str]] = []
+        fence = False
+        for n in range(h.line, end):
+            line = f.line(n)
+            if _FENCE.match(line):
+                fence = not fence
                 continue
-            end = next((x.line for x in heads[k + 1:] if x.level <= h.level), len(f.lines) + 1)
-            prose: list[tuple[int, str]] = []
-            fence = False
-            for n in range(h.line, end):
-                line = f.line(n)
-                if _FENCE.match(line):
-                    fence = not fence
-                    continue
-                if not fence:
-                    prose.append((n, line))
-            out.append((f, h, prose))
+            if not fence:
+                prose.append((n, line))
+        out.append((f, h, prose))
     return out
 
 
