@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING, Sequence
 
 from readycheck.detectors.base import Context, outcome, plural
+from readycheck.detectors.project import is_test_path
 from readycheck.model import Evidence, Outcome, Status
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ def hardcoded_secrets(ctx: Context) -> Outcome:
     findings: list[Evidence] = []
     strong: set[int] = set()
     for f in files:
+        in_tests = is_test_path(f.path)
         for hit in _scan(f.path, f.text, rules):
+            if in_tests and hit.confidence == "low":
+                continue  # a test's made-up value on a secret-like name: noise, not a leak
             note = f"{hit.description} ({hit.redacted})"
             ev = Evidence(f.path, hit.line, _redacted_line(f.line(hit.line), rules), note, fingerprint=hit.fingerprint, rule=hit.rule_id)
             if confidence_counts(ctx, hit.confidence):

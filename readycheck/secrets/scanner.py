@@ -353,7 +353,7 @@ _PLACEHOLDER_VALUES = frozenset(
     {
         "none", "null", "nil", "undefined", "true", "false", "empty", "string", "str", "value", "key",
         "password", "passwd", "secret", "token", "apikey", "api_key", "api-key", "changeme", "admin",
-        "test", "default", "todo", "tbd", "n/a", "na", "-", "redacted", "hidden", "masked",
+        "test", "default", "todo", "tbd", "n/a", "na", "-", "redacted", "hidden", "masked", "hunter2",
     }
 )  # fmt: skip
 _FAKE_WORDS = (

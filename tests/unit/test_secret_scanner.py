@@ -1463,3 +1463,26 @@ def test_urls_to_hosts_reserved_for_documentation_are_not_findings(host: str, fo
     for scheme in ("https", "postgresql"):
         hits = scan_text(f'url = "{scheme}://svc:{password}@{host}/v1"')
         assert bool(hits) is found, (scheme, host)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "options.genaiehAuthClientSecret = config.genaieh?.clientSecret;",  # optional chaining
+        "clientSecret: env.SLACK_CLIENT_SECRET!,",  # TypeScript non-null assertion
+        "const secretKey = `lf-whsec_${rawSecret}`;",  # a template literal built at run time
+        "hashedSecretKey: `test-hashed-secret-key-${v4()}`,",
+        "  -c credential.https://github.com.helper= \\",  # git's credential helper option
+        'secret_access_key = "s3-secret-command-sentinel"',  # a value that names itself
+        'redactUrlCredentials("http://exporter:hunter2@169.254.169.254/"),',  # the proverbial example
+        '"https://user:malformed-secret@[invalid",',  # not a host: a parser's test input
+    ],
+)
+def test_real_world_code_that_is_not_a_secret(line: str) -> None:
+    """Lines found in public agent repositories (openai-agents-python, langfuse, aws-genai-llm-chatbot)."""
+    assert scan_text(line) == []
+
+
+def test_a_password_in_a_url_to_an_ipv6_host_is_found() -> None:
+    password = tok(14, ALNUM, seed="ipv6-host")
+    assert [h.rule_id for h in scan_text(f'url = "https://svc:{password}@[2001:db8::1]/v1"')] == ["url-basic-auth"]
