@@ -27,7 +27,7 @@ from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.llm import JS_LLM_CLIENTS, PY_LLM_CLIENTS
 from readycheck.detectors.project import is_test_path
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.markdown import Heading
+from readycheck.parsers.markdown import Heading, section_spans
 from readycheck.parsers.python_facts import CallValue, Unknown, first_match
 
 if TYPE_CHECKING:
@@ -995,12 +995,7 @@ def _sections(index: RepoIndex) -> list[_Section]:
             heads = f.headings
             if not heads or heads[0].line > 1:  # text before the first heading
                 out.append(_Section(f, Heading(0, "", 0), heads[0].line - 1 if heads else len(f.lines)))
-            for i, h in enumerate(heads):
-                end = len(f.lines)
-                for nxt in heads[i + 1:]:
-                    if nxt.level <= h.level:
-                        end = nxt.line - 1
-                        break
+            for h, end in section_spans(heads, len(f.lines)):
                 out.append(_Section(f, h, end))
         return out
 

@@ -11,7 +11,7 @@ from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.project import is_test_path
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.markdown import Heading
+from readycheck.parsers.markdown import Heading, section_spans
 from readycheck.parsers.migrations import migrations
 
 __all__ = [
@@ -137,11 +137,9 @@ def rollback_spans(index: RepoIndex) -> list[tuple[SourceFile, Heading, int]]:
     def build() -> list[tuple[SourceFile, Heading, int]]:
         out: list[tuple[SourceFile, Heading, int]] = []
         for f in index.by_kind("markdown", "text"):
-            heads = f.headings
-            for k, h in enumerate(heads):
+            for h, last in section_spans(f.headings, len(f.lines)):
                 if _ROLLBACK_HEADING.search(h.normalised):
-                    end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(f.lines) + 1)
-                    out.append((f, h, end))
+                    out.append((f, h, last + 1))  # end is exclusive
         return out
 
     spans: list[tuple[SourceFile, Heading, int]] = index.memo("rollback-sections", build)

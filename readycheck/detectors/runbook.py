@@ -11,6 +11,7 @@ from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.generic import match_sections
 from readycheck.index import SourceFile
 from readycheck.model import Evidence, Outcome, Status
+from readycheck.parsers.markdown import section_spans
 
 __all__ = ["runbook_quality", "FAILURE_MODES", "CONTACT_ROUTE"]
 
@@ -52,16 +53,7 @@ _NOT_RUNBOOK = re.compile(r"(^|/)(tests?|fixtures?|testdata|test_data|__tests__|
 
 def _sections_lines(f: SourceFile) -> list[tuple[int, int, str]]:
     """(start line, end line, heading text normalised) for each heading of a runbook."""
-    hs = f.headings
-    out = []
-    for i, h in enumerate(hs):
-        end = len(f.lines)
-        for nxt in hs[i + 1:]:
-            if nxt.level <= h.level:
-                end = nxt.line - 1
-                break
-        out.append((h.line, end, h.normalised))
-    return out
+    return [(h.line, end, h.normalised) for h, end in section_spans(f.headings, len(f.lines))]
 
 
 def _escalation(files: Sequence[SourceFile], section_rx: re.Pattern[str]) -> Evidence | None:

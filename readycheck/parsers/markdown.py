@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Heading", "parse_headings", "normalise"]
+__all__ = ["Heading", "parse_headings", "normalise", "section_spans"]
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -57,4 +57,14 @@ def parse_headings(text: str) -> list[Heading]:
             prev = None
             continue
         prev = line
+    return out
+
+
+def section_spans(headings: list[Heading], line_count: int) -> list[tuple[Heading, int]]:
+    """(heading, last line of its section) for each heading: a section runs to the line before
+    the next heading of the same or a higher level, so its subsections belong to it."""
+    out: list[tuple[Heading, int]] = []
+    for i, h in enumerate(headings):
+        end = next((nxt.line - 1 for nxt in headings[i + 1 :] if nxt.level <= h.level), line_count)
+        out.append((h, end))
     return out

@@ -176,3 +176,11 @@ def test_terraform_block_lines_do_not_match_a_longer_name() -> None:
     lines = {(b.type, b.name): b.line for b in tf.blocks}
     assert lines[("aws_iam_policy", "agent_boundary")] == 1
     assert lines[("aws_iam_policy", "agent")] == 5
+
+
+def test_a_section_runs_to_the_next_heading_of_its_level_or_higher() -> None:
+    from readycheck.parsers.markdown import parse_headings, section_spans
+
+    text = "# Runbook\nintro\n## Rollback\n1. undo\n### Verify\ncheck\n## Escalation\npage\n"
+    spans = [(h.text, end) for h, end in section_spans(parse_headings(text), len(text.splitlines()))]
+    assert spans == [("Runbook", 8), ("Rollback", 6), ("Verify", 6), ("Escalation", 8)]
