@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from readycheck.cli import app
@@ -188,12 +187,11 @@ def test_history_inline_comment_on_the_committed_line_suppresses(tmp_path: Path)
     assert history["evidence"][0]["suppressed"].startswith("inline")
 
 
-@pytest.mark.parametrize("flag", ["--no-inline-suppressions"])
-def test_inline_suppressions_can_be_refused(tmp_path: Path, flag: str) -> None:
+def test_inline_suppressions_can_be_refused(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "r")
     key = aws_key_id("refused")
     _commit(repo, {"docs.py": f'SAMPLE = "{key}"  # readycheck: ignore\n'}, "doc sample")
     _, report = _audit(repo, "--select", "RC0201")
     assert _result(report, "RC0201")["status"] == "pass"
-    _, report = _audit(repo, "--select", "RC0201", flag)
+    _, report = _audit(repo, "--select", "RC0201", "--no-inline-suppressions")
     assert _result(report, "RC0201")["status"] == "fail"
