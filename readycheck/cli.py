@@ -7,7 +7,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 
@@ -15,6 +15,7 @@ from readycheck import __version__
 from readycheck.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ReadycheckError, TargetError, UsageError
 
 if TYPE_CHECKING:
+    from readycheck.cloud import CloudScope, CloudSnapshot
     from readycheck.config import Policy
     from readycheck.model import Report
 
@@ -31,6 +32,8 @@ app = typer.Typer(
 )
 checks_app = typer.Typer(help="List and explain the checks.", no_args_is_help=True)
 app.add_typer(checks_app, name="checks")
+cloud_app = typer.Typer(help="Read a live cloud account into a snapshot that audits can use offline.", no_args_is_help=True)
+app.add_typer(cloud_app, name="cloud")
 
 
 class OutputFormat(str, Enum):
@@ -56,6 +59,7 @@ class SchemaName(str, Enum):
     check = "check"
     baseline = "baseline"
     secret_rules = "secret-rules"
+    snapshot = "snapshot"
 
 
 def _split(values: Optional[List[str]]) -> list[str]:
@@ -114,6 +118,10 @@ def audit(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline of accepted findings (default: .readycheck-baseline.json when present)."),
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore any baseline: every finding counts."),
     no_inline_suppressions: bool = typer.Option(False, "--no-inline-suppressions", help="Do not honour `readycheck: ignore[...]` comments."),
+    aws: bool = typer.Option(False, "--aws", help="Also audit the live AWS account (read-only, through boto3 and the standard credential chain)."),
+    cloud_snapshot: Optional[Path] = typer.Option(None, "--cloud-snapshot", help="Audit the cloud account as recorded in this snapshot file (`readycheck cloud snapshot`)."),
+    aws_profile: Optional[str] = typer.Option(None, "--aws-profile", help="With --aws: the AWS profile to use (default: cloud.profile, then the credential chain)."),
+    aws_region: Optional[List[str]] = typer.Option(None, "--aws-region", help="With --aws: the regions to read (repeatable; default: cloud.regions, then the profile's region)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict and the failures."),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also: NO_COLOR=1)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
@@ -125,6 +133,12 @@ def audit(
 
     if staged and history:
         raise UsageError("--staged and --history do not go together: a pre-commit hook judges the staged files, --history the commits")
+    if aws and cloud_snapshot is not None:
+        raise UsageError("--aws and --cloud-snapshot do not go together: audit the live account or a snapshot of it")
+    if staged and (aws or cloud_snapshot is not None):
+        raise UsageError("--staged judges the staged files only; the cloud account needs a full audit")
+    if (aws_profile or aws_region) and not aws:
+        raise UsageError("--aws-profile and --aws-region go with --aws")
     target = _target(path)
     policy = load_policy(
         target,
@@ -139,7 +153,18 @@ def audit(
         staged=staged,
         history=history,
     )
-    report = _run(target, policy, show_progress=sys.stderr.isatty() and not quiet and fmt is OutputFormat.text)
+    show = sys.stderr.isatty() and not quiet and fmt is OutputFormat.text
+    cloud = None
+    if cloud_snapshot is not None:
+        from readycheck.cloud import load_snapshot
+
+        cloud = load_snapshot(cloud_snapshot, _scope(policy))
+    elif aws:
+        from readycheck.cloud import CloudSnapshot
+
+        data = _collect(policy, aws_profile, _split(aws_region), show_progress=show)
+        cloud = CloudSnapshot(data, _scope(policy), source="live")
+    report = _run(target, policy, show_progress=show, cloud=cloud)
     color = _use_color(no_color) and output is None
     _write_output(render(report, fmt.value, color=color, quiet=quiet), output)
     if output is not None and not quiet:
@@ -147,7 +172,7 @@ def audit(
     raise typer.Exit(exit_code_for(report.verdict, report.results, policy.fail_on))
 
 
-def _run(target: Path, policy: Policy, *, show_progress: bool) -> Report:
+def _run(target: Path, policy: Policy, *, show_progress: bool, cloud: CloudSnapshot | None = None) -> Report:
     from readycheck.engine import run_audit
     from readycheck.registry import load_registry
 
@@ -155,10 +180,78 @@ def _run(target: Path, policy: Policy, *, show_progress: bool) -> Report:
     specs = registry.select(policy.select, policy.extend_select, policy.ignore)
     progress = _progress() if show_progress else None
     try:
-        return run_audit(target, policy, registry, specs, progress=progress.update if progress else None)
+        return run_audit(target, policy, registry, specs, progress=progress.update if progress else None, cloud=cloud)
     finally:
         if progress:
             progress.close()
+
+
+def _scope(policy: Policy) -> CloudScope | None:
+    """The config's cloud scope; None lets a snapshot file keep the scope it was collected with."""
+    from readycheck.cloud import CloudScope
+
+    return CloudScope.from_dict(policy.cloud.scope) if policy.cloud.scope else None
+
+
+def _collect(policy: Policy, profile: Optional[str], regions: list[str], *, show_progress: bool) -> dict[str, Any]:
+    """Read the live account (never raises for AWS problems: what failed is marked in the data)."""
+    from readycheck.cloud.collect import collect_snapshot
+
+    progress = _progress("reading the AWS account…") if show_progress else None
+    try:
+        return collect_snapshot(
+            policy.cloud,
+            profile=profile,
+            regions=regions,
+            progress=(lambda name: progress.status.update(f"reading AWS {name}…")) if progress else None,
+        )
+    finally:
+        if progress:
+            progress.close()
+
+
+@cloud_app.command("snapshot")
+def cloud_snapshot_command(
+    path: Path = typer.Argument(Path("."), help="The project whose configuration (cloud: regions, scope...) to use."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the snapshot to this file instead of stdout."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Configuration file (default: readycheck.yaml or [tool.readycheck] in PATH)."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="The AWS profile to use (default: cloud.profile, then the credential chain)."),
+    region: Optional[List[str]] = typer.Option(None, "--region", help="A region to read (repeatable; default: cloud.regions, then the profile's region)."),
+) -> None:
+    """Read the AWS account, read-only, into a snapshot file that `audit --cloud-snapshot` audits
+    offline (in CI without credentials, for example). Exit 2 when the account cannot be reached."""
+    import json
+
+    from readycheck.config import load_policy
+
+    policy = load_policy(_target(path), config_file=config)
+    data = _collect(policy, profile, _split(region), show_progress=sys.stderr.isatty())
+    if data.get("account_id") is None:
+        reason = next((s.get("message") for s in data.get("services", {}).values() if s.get("message")), "no answer from AWS")
+        raise UsageError(f"cannot read the AWS account: {reason}")
+    _write_output(json.dumps(data, indent=2, sort_keys=True) + "\n", output)
+    statuses = data.get("services", {})
+    missing = sorted(name for name, svc in statuses.items() if svc.get("status") not in ("collected", "skipped"))
+    summary = f"account {data['account_id']}, {len(statuses) - len(missing)} service(s) collected"
+    if missing:
+        listed = ", ".join(f"{name} ({statuses[name].get('status')})" for name in missing)
+        summary += f"; not fully collected: {listed}"
+    if output is not None:
+        typer.echo(f"readycheck: {summary} — snapshot written to {output}", err=True)
+    else:
+        typer.echo(f"readycheck: {summary}", err=True)
+    if data.get("interrupted"):
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+@cloud_app.command("iam-policy")
+def cloud_iam_policy() -> None:
+    """Print the minimal IAM policy readycheck needs to read an account: read-only actions only."""
+    import json
+
+    from readycheck.cloud.collect import minimal_iam_policy
+
+    typer.echo(json.dumps(minimal_iam_policy(), indent=2))
 
 
 @app.command("baseline")
@@ -194,12 +287,12 @@ class _progress:
 
     DELAY = 0.5
 
-    def __init__(self) -> None:
+    def __init__(self, first: str = "indexing files…") -> None:
         import threading
 
         from rich.console import Console
 
-        self.status = Console(stderr=True).status("indexing files…")
+        self.status = Console(stderr=True).status(first)
         self.lock = threading.Lock()
         self.closed = False
         self.timer = threading.Timer(self.DELAY, self._start)
@@ -310,9 +403,9 @@ def scaffold(
 
 
 @app.command()
-def schema(name: SchemaName = typer.Argument(..., help="report, config, check, baseline or secret-rules.")) -> None:
+def schema(name: SchemaName = typer.Argument(..., help="report, config, check, baseline, secret-rules or snapshot.")) -> None:
     """Print a JSON Schema: the report contract, the configuration file, a check spec, the baseline
-    file, or a file of secret rules."""
+    file, a file of secret rules, or a cloud snapshot."""
     from readycheck.config import schema_path
 
     typer.echo(schema_path(name.value).read_text(encoding="utf-8"), nl=False)

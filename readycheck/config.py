@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from readycheck.errors import ConfigError
 from readycheck.model import Severity
 
-__all__ = ["Policy", "RetryPolicy", "load_policy", "config_schema", "CONFIG_FILENAMES", "schema_path"]
+__all__ = ["Policy", "RetryPolicy", "CloudSettings", "load_policy", "config_schema", "CONFIG_FILENAMES", "schema_path"]
 
 CONFIG_FILENAMES = ("readycheck.yaml", "readycheck.yml", ".readycheck.yaml", ".readycheck.yml")
 FAIL_ON = ("no-go", "warn", "never")
@@ -43,6 +43,23 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class CloudSettings:
+    """How readycheck reads a live AWS account (`cloud:` in the config)."""
+
+    profile: str | None = None
+    regions: tuple[str, ...] = ()  # an allow-list; empty means the profile's configured region
+    scope: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    services: tuple[str, ...] = ()  # empty means every service readycheck knows
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_attempts: int = 3  # botocore's standard retry mode, attempts including the first
+    service_timeout: float = 60.0  # seconds one service's collection may take, all regions together
+    max_resources: int = 2000  # resources per service before the collection stops and says so
+    max_access_key_age_days: int = 90
+    rotation_grace_days: int = 2  # a rotation this late is still on schedule
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     root: Path
     config_path: Path | None = None
@@ -63,6 +80,7 @@ class Policy:
     staged: bool = False  # audit the files staged in the git index, as they are there
     history: bool = False  # also scan every commit reachable from HEAD for secrets
     secret_rules: tuple[Mapping[str, Any], ...] = ()  # the team's own secret rules
+    cloud: CloudSettings = field(default_factory=CloudSettings)
 
 
 def _find_config(root: Path) -> tuple[Path | None, dict[str, Any]]:
@@ -190,7 +208,20 @@ def load_policy(
         staged=staged,
         history=history,
         secret_rules=secret_rules,
+        cloud=_cloud_settings(data.get("cloud") or {}, source),
     )
+
+
+def _cloud_settings(data: Mapping[str, Any], source: str) -> CloudSettings:
+    if not data:
+        return CloudSettings()
+    values = dict(data)
+    for key in ("regions", "services"):
+        if key in values:
+            values[key] = tuple(values[key])
+    if "scope" in values:
+        values["scope"] = MappingProxyType(dict(values["scope"]))
+    return CloudSettings(**values)
 
 
 def _secret_rules(entries: Sequence[Mapping[str, Any]], source: str) -> tuple[Mapping[str, Any], ...]:

@@ -20,6 +20,7 @@ from readycheck.suppress import Baseline, Suppressions
 from readycheck.verdict import decide
 
 if TYPE_CHECKING:
+    from readycheck.cloud import CloudSnapshot
     from readycheck.secrets import SecretRule
 
 __all__ = ["run_audit", "run_check", "redact_evidence"]
@@ -63,10 +64,11 @@ def run_check(
     index: RepoIndex,
     policy: Policy,
     suppressions: Suppressions | None = None,
+    cloud: CloudSnapshot | None = None,
 ) -> Result:
     if suppressions is None:  # inline comments still count when no audit-wide baseline is given
         suppressions = Suppressions(index, None, inline=policy.inline_suppressions)
-    ctx = Context(index, _params_for(spec, policy), policy, spec, suppressions)
+    ctx = Context(index, _params_for(spec, policy), policy, spec, suppressions, cloud)
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -106,6 +108,27 @@ def run_check(
     return result(out.status, message, evidence)
 
 
+def _cloud_note(cloud: CloudSnapshot) -> str:
+    """One line on what the audit knows of the account, and what it does not."""
+    described = cloud.describe()
+    where = f"AWS account {described['account_id'] or 'unknown'}"
+    if described["regions"]:
+        where += f" ({', '.join(described['regions'])})"
+    missing = {name: status for name, status in described["services"].items() if status not in ("collected", "skipped")}
+    if cloud.data.get("interrupted"):
+        where += ", collection interrupted"
+    if not missing:
+        return f"cloud: {where}, every service read"
+    messages = {cloud.service(name).get("message") for name in missing}
+    if len(messages) == 1 and None not in messages and len(missing) > 1:  # one cause: no credentials...
+        return f"cloud: {where}; not read: {messages.pop()}"
+    reasons = []
+    for name, status in sorted(missing.items()):
+        message = cloud.service(name).get("message")
+        reasons.append(f"{name} {status}" + (f" ({message})" if message else ""))
+    return f"cloud: {where}; not fully read: {'; '.join(reasons)}"
+
+
 def run_audit(
     target: Path,
     policy: Policy,
@@ -114,6 +137,7 @@ def run_audit(
     *,
     index: RepoIndex | None = None,
     progress: Callable[[CheckSpec], None] | None = None,
+    cloud: CloudSnapshot | None = None,
 ) -> Report:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -140,7 +164,9 @@ def run_audit(
         except Exception as exc:  # a plugin's detector that fails to import
             results.append(Result(spec, Status.ERROR, f"detector '{spec.detector}' failed to load: {type(exc).__name__}: {exc}"))
             continue
-        results.append(run_check(spec, detector, index, policy, suppressions))
+        results.append(run_check(spec, detector, index, policy, suppressions, cloud))
+    if cloud is not None:
+        notes.append(_cloud_note(cloud))
     results.sort(key=lambda r: (r.spec.item, r.spec.id))
     verdict, reason, answers = decide(results, staged=policy.staged)
     git = index.git
@@ -161,4 +187,5 @@ def run_audit(
         skipped=tuple(index.skipped) + tuple(problems),
         notes=tuple(notes),
         mode="staged" if policy.staged else "full",
+        cloud=cloud.describe() if cloud is not None else None,
     )

@@ -252,6 +252,7 @@ class Report:
     skipped: tuple[Skipped, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     mode: str = "full"  # "full": the working tree; "staged": the files staged in the git index
+    cloud: Mapping[str, Any] | None = None  # the cloud snapshot the audit read: account, regions, services
 
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -281,4 +282,5 @@ class Report:
                 "skipped_by_reason": dict(sorted(skipped_reasons.items())),
             },
             "notes": list(self.notes),
+            "cloud": dict(self.cloud) if self.cloud is not None else None,
         }

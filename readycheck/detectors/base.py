@@ -2,7 +2,8 @@
 
 A detector is a plain function `(ctx: Context) -> Outcome`. It reads the workspace through
 `ctx.index` (never the filesystem), its parameters through `ctx.params`, and the audit policy
-through `ctx.policy`; it returns a status, a message and the evidence it stands on.
+through `ctx.policy`, the cloud account's facts through `ctx.cloud` (a snapshot, never AWS itself);
+it returns a status, a message and the evidence it stands on.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 from readycheck.model import Evidence, Outcome, Status
 
 if TYPE_CHECKING:
+    from readycheck.cloud import CloudSnapshot
     from readycheck.config import Policy
     from readycheck.index import RepoIndex, SourceFile
     from readycheck.model import CheckSpec
@@ -28,6 +30,7 @@ class Context:
     policy: Policy
     spec: CheckSpec
     suppressions: Suppressions | None = field(default=None)
+    cloud: CloudSnapshot | None = field(default=None)  # the cloud snapshot, when the audit has one
 
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)

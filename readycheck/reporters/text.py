@@ -89,6 +89,7 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
     title = Text(f" {report.verdict.value} ", style="bold white on green" if go else "bold white on red")
     counts = Text("  ".join(f"{k} {v}" for k, v in summary.items()), style="dim")
     banner_body: list[Any] = [qtable, Text(""), counts]
+    banner_body += [Text(clean(n), style="dim") for n in report.notes]
     if report.mode == "staged":
         title.append("· staged files ", style="bold white on green" if go else "bold white on red")
         banner_body = [Text("Only the files staged for commit were judged; the five questions need a full audit.", style="dim"), counts]

@@ -1,7 +1,10 @@
 """Every built-in check over its fixtures: each case folder under tests/checks/fixtures/<ID>/ is a
 small project, and expected.yaml says the status it must get and the evidence (path, line) it must
 point at. A case with a ``commits/`` folder is replayed as a git history, one snapshot per commit;
-``policy:`` in expected.yaml sets audit options (``history: true``)."""
+``policy:`` in expected.yaml sets audit options (``history: true``, ``cloud: {...}``). A case with
+``cloud:`` audits against that cloud snapshot (its ``resources`` and ``services``, filled into a
+valid skeleton by tests/cloud/factory.py; ``scope`` sets the cloud scope); a cloud-only case needs
+no folder."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from readycheck.config import Policy
+from readycheck.config import CloudSettings, Policy
 from readycheck.engine import run_check
 from readycheck.index import build_index
 from readycheck.registry import load_registry
@@ -45,23 +48,42 @@ def _replay_commits(snapshots: Path, work: Path) -> Path:
     return work
 
 
-def run_case(check_id: str, case: str, policy: Policy | None = None, work: Path | None = None, options: dict | None = None):
+def run_case(
+    check_id: str,
+    case: str,
+    policy: Policy | None = None,
+    work: Path | None = None,
+    options: dict | None = None,
+    cloud: dict | None = None,
+):
     root = FIXTURES / check_id / case
     spec = REGISTRY.get(check_id)
     assert spec is not None, f"no check {check_id}"
+    snap = None
+    if cloud is not None:
+        from tests.cloud.factory import snapshot
+
+        snap = snapshot(cloud.get("resources"), cloud.get("services"), cloud.get("scope"), **cloud.get("top", {}))
+    options = dict(options or {})
+    if "cloud" in options:
+        options["cloud"] = CloudSettings(**options["cloud"])
+    if not root.is_dir():
+        assert cloud is not None and work is not None, f"{check_id}/{case}: no fixture folder"
+        root = work
+        root.mkdir(parents=True, exist_ok=True)
     if (root / "commits").is_dir():
         assert work is not None, f"{check_id}/{case} replays commits: pass a work folder"
         root = _replay_commits(root / "commits", work)
         index = build_index(root)
     else:
         index = build_index(root, use_git=False)
-    policy = policy or Policy(root=root, **(options or {}))
-    return run_check(spec, REGISTRY.detector(spec.detector), index, policy)
+    policy = policy or Policy(root=root, **options)
+    return run_check(spec, REGISTRY.detector(spec.detector), index, policy, cloud=snap)
 
 
 @pytest.mark.parametrize(("check_id", "case", "want"), _cases(), ids=[f"{c}-{k}" for c, k, _ in _cases()])
 def test_check_on_fixture(check_id: str, case: str, want: dict, tmp_path: Path) -> None:
-    result = run_case(check_id, case, work=tmp_path / "repo", options=want.get("policy"))
+    result = run_case(check_id, case, work=tmp_path / "repo", options=want.get("policy"), cloud=want.get("cloud"))
     got = [(e.path, e.line) for e in result.evidence]
     assert result.status.value == want["status"], f"{check_id}/{case}: {result.status.value}: {result.message}\n{got}"
     for ev in want.get("evidence", []):
