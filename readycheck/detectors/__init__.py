@@ -18,6 +18,9 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "llm-token-cap": "readycheck.detectors.cost:llm_token_cap",
     "unbounded-agent-loop": "readycheck.detectors.cost:unbounded_agent_loop",
     "iac-throttling": "readycheck.detectors.iac_limits:iac_throttling",
+    "cloud-budget-enforced": "readycheck.detectors.cloud_cost:cloud_budget_enforced",
+    "cloud-cost-anomaly-monitor": "readycheck.detectors.cloud_cost:cloud_cost_anomaly_monitor",
+    "cloud-throttling-live": "readycheck.detectors.cloud_cost:cloud_throttling_live",
     # item 2: credentials
     "hardcoded-secrets": "readycheck.detectors.credentials:hardcoded_secrets",
     "committed-env-file": "readycheck.detectors.credentials:committed_env_file",
@@ -26,9 +29,13 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "secret-rotation": "readycheck.detectors.credential_hygiene:secret_rotation",
     "per-environment-credentials": "readycheck.detectors.credential_hygiene:per_environment_credentials",
     "key-revocation-procedure": "readycheck.detectors.credential_hygiene:key_revocation_procedure",
+    "cloud-access-key-age": "readycheck.detectors.cloud_credentials:cloud_access_key_age",
+    "cloud-secret-rotation-live": "readycheck.detectors.cloud_credentials:cloud_secret_rotation_live",
     # item 3: observability
     "observability-stack": "readycheck.detectors.observability:observability_stack",
     "iac-alerting": "readycheck.detectors.iac_alerting:iac_alerting",
+    "cloud-alarms-live": "readycheck.detectors.cloud_ops:cloud_alarms_live",
+    "cloud-log-retention": "readycheck.detectors.cloud_ops:cloud_log_retention",
     # item 4: graceful degradation
     "provider-fallback": "readycheck.detectors.degradation:provider_fallback",
     "client-timeouts": "readycheck.detectors.degradation:client_timeouts",
@@ -44,6 +51,9 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "container-privileges": "readycheck.detectors.containers:container_privileges",
     "audit-trail": "readycheck.detectors.containers:audit_trail",
     "iam-role-limits": "readycheck.detectors.containers:iam_role_limits",
+    "cloud-iam-least-privilege": "readycheck.detectors.cloud_iam:cloud_iam_least_privilege",
+    "cloud-audit-trail": "readycheck.detectors.cloud_iam:cloud_audit_trail",
+    "cloud-bedrock-guardrails": "readycheck.detectors.cloud_guardrails:cloud_bedrock_guardrails",
     # items 10-13: operations
     "runbook-quality": "readycheck.detectors.runbook:runbook_quality",
     "load-testing": "readycheck.detectors.loadtest:load_testing",
@@ -52,4 +62,5 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "irreversible-migration": "readycheck.detectors.rollback:irreversible_migration",
     "rollback-procedure-time": "readycheck.detectors.rollback:rollback_procedure_time",
     "feature-flags": "readycheck.detectors.rollback:feature_flags",
+    "cloud-rollback-targets": "readycheck.detectors.cloud_ops:cloud_rollback_targets",
 }
