@@ -40,3 +40,15 @@ def test_readme_quick_start_audits_a_sample() -> None:
     assert "pip install ." in first and "readycheck audit sample_projects/" in first
     sample = first.rsplit("readycheck audit ", 1)[1].split()[0]
     assert (ROOT / sample).is_dir()
+
+
+def test_readme_iam_policy_is_the_collectors_own() -> None:
+    """The policy a reader copies is exactly what the collector may call: no more, no less."""
+    import json
+
+    from readycheck.cloud.collect import minimal_iam_policy
+
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"<!-- iam-policy:.*?-->\n```json\n(.*?)\n```", text, re.S)
+    assert match, "README has no IAM policy block"
+    assert json.loads(match.group(1)) == minimal_iam_policy()
