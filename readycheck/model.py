@@ -161,6 +161,9 @@ class CheckSpec:
     # "file": judges files one by one, so it can run on a subset (the staged files);
     # "repo": judges the repository as a whole (a runbook exists, every call is capped...).
     scope: str = "repo"
+    # The entries of external standards this check serves, by framework:
+    # {"owasp-llm": ("LLM10",), "aws-genai-lens": ("GENCOST03",)} (see STANDARDS).
+    standards: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def item_info(self) -> Item:
@@ -184,6 +187,9 @@ class Result:
     severity: Severity | None = None  # effective severity after config overrides
     blocking: bool | None = None  # effective blocking after config overrides
     duration_ms: float = 0.0
+    # Why this result does not count towards the verdict although it failed or warned (an inline
+    # comment, a config ignore entry with its reason, the baseline, --diff): None when it counts.
+    suppressed: str | None = None
 
     @property
     def effective_severity(self) -> Severity:
@@ -209,6 +215,8 @@ class Result:
             "message": self.message,
             "evidence": [e.to_dict() for e in self.evidence],
             "remediation": s.remediation,
+            **({"suppressed": self.suppressed} if self.suppressed is not None else {}),
+            **({"standards": {k: list(v) for k, v in s.standards.items()}} if s.standards else {}),
         }
 
 

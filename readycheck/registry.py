@@ -108,6 +108,7 @@ def _load_spec(path: Path, source: str, validate: bool = True) -> CheckSpec:
         source=source,
         status=data.get("status", "active"),
         scope=data.get("scope", "repo"),
+        standards=MappingProxyType({k: tuple(v) for k, v in (data.get("standards") or {}).items()}),
     )
 
 
