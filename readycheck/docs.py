@@ -6,8 +6,12 @@ import json
 from typing import Sequence
 
 from readycheck.model import ITEMS, PHASES, CheckSpec
+from readycheck.standards import STANDARDS, framework
 
-__all__ = ["checks_text", "checks_markdown", "checks_json", "explain", "starter_config"]
+__all__ = [
+    "checks_text", "checks_markdown", "checks_json", "checks_by_framework", "framework_json", "explain",
+    "starter_config",
+]
 
 
 def _by_item(specs: Sequence[CheckSpec]) -> list[tuple[int, str, list[CheckSpec]]]:
@@ -60,6 +64,64 @@ def checks_json(specs: Sequence[CheckSpec]) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
+def _serving(specs: Sequence[CheckSpec], key: str) -> dict[str, list[CheckSpec]]:
+    """Each entry of the framework `key`, in the table's order, with the checks that serve it."""
+    entries = STANDARDS.get(key, {})
+    out: dict[str, list[CheckSpec]] = {entry: [] for entry in entries}
+    for s in sorted(specs, key=lambda s: s.id):
+        for entry in s.standards.get(key, ()):
+            out.setdefault(entry, []).append(s)
+    return out
+
+
+def checks_by_framework(specs: Sequence[CheckSpec], key: str) -> str:
+    """`checks list --framework KEY`: each entry of the framework, the checks serving it, coverage.
+
+    ValueError when `key` is not a known framework (the message lists the known ones).
+    """
+    fw = framework(key)
+    titles = STANDARDS[key]
+    serving = _serving(specs, key)
+    lines = [fw.name, fw.url, ""]
+    for entry, chosen in serving.items():
+        lines.append(f"{entry}  {titles.get(entry, '(not in the table)')}")
+        if chosen:
+            lines += [f"    {s.id}  {s.slug}" for s in chosen]
+        else:
+            lines.append("    not covered")
+    covered = sum(1 for entry in titles if serving[entry])
+    lines.append("")
+    lines.append(f"{covered} of {len(titles)} entries covered")
+    return "\n".join(lines) + "\n"
+
+
+def framework_json(specs: Sequence[CheckSpec], key: str) -> str:
+    """`checks list --framework KEY --format json`: the same coverage as data."""
+    fw = framework(key)
+    titles = STANDARDS[key]
+    serving = _serving(specs, key)
+    data = {
+        "framework": fw.key, "name": fw.name, "url": fw.url,
+        "entries": [
+            {"id": entry, "title": titles.get(entry), "checks": [{"id": s.id, "slug": s.slug} for s in chosen]}
+            for entry, chosen in serving.items()
+        ],
+        "covered": sum(1 for entry in titles if serving[entry]),
+        "total": len(titles),
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _standards_line(spec: CheckSpec) -> str:
+    parts = []
+    for key, entries in spec.standards.items():
+        titles = STANDARDS.get(key, {})
+        named = ", ".join(f"{e} {titles[e]}" if e in titles else e for e in entries)
+        name = framework(key).name if key in STANDARDS else key
+        parts.append(f"{name}: {named}")
+    return "Standards: " + "; ".join(parts) + "."
+
+
 def explain(spec: CheckSpec) -> str:
     phase = dict(PHASES)[spec.phase]
     parts = [
@@ -67,6 +129,7 @@ def explain(spec: CheckSpec) -> str:
         f"Checklist item {spec.item} ({spec.item_info.title}), {phase}. Severity {spec.severity.value}, "
         f"confidence {spec.confidence}, {'blocking' if spec.blocking else 'not blocking'}."
         + (f" Answers: {', '.join(spec.questions)}." if spec.questions else ""),
+        *([_standards_line(spec)] if any(spec.standards.values()) else []),
         "",
         "## What it checks", spec.docs.what, "",
         "## Why it matters", spec.docs.why, "",
