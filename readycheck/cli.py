@@ -34,17 +34,8 @@ checks_app = typer.Typer(help="List and explain the checks.", no_args_is_help=Tr
 app.add_typer(checks_app, name="checks")
 cloud_app = typer.Typer(help="Read a live cloud account into a snapshot that audits can use offline.", no_args_is_help=True)
 app.add_typer(cloud_app, name="cloud")
-
-
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
-class FailOn(str, Enum):
-    no_go = "no-go"
-    warn = "warn"
-    never = "never"
+report_app = typer.Typer(help="Compare reports, and merge many repositories' reports into one view.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 class ListFormat(str, Enum):
@@ -106,13 +97,27 @@ def _root(
 @app.command()
 def audit(
     path: Path = typer.Argument(Path("."), help="The repository or folder to audit."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="Report format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    fmt: Optional[List[str]] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        metavar="FORMAT[=FILE]",
+        help="Report format: text (default), json, sarif, junit, markdown or html. Repeat it for several reports of one audit: "
+        "each --format takes the --output of the same rank, or FORMAT=FILE; at most one report goes to stdout.",
+    ),
+    output: Optional[List[Path]] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout (one per --format)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Configuration file (default: readycheck.yaml or [tool.readycheck] in the target)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Run only these checks (ids, id prefixes, slugs, item slugs, tags; comma-separated)."),
     extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Add these checks to the selection."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Leave these checks out."),
-    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="When to exit 1: on NO-GO (default), on any warning, or never."),
+    fail_on: Optional[str] = typer.Option(
+        None,
+        "--fail-on",
+        metavar="[no-go|warn|never|critical|high|medium|low]",
+        help="When to exit 1: on NO-GO (default), on any warning, never, or on NO-GO and on any counted failure or warning of at least this severity.",
+    ),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="NAME", envvar="READYCHECK_PROFILE", help="Merge this environment profile of the configuration (profiles:) over it."),
+    diff: Optional[str] = typer.Option(None, "--diff", metavar="REF", help="Changed-only mode for PR gates: findings of file-level checks on lines unchanged since the merge base of REF and HEAD do not count."),
     staged: bool = typer.Option(False, "--staged", help="Judge only the files staged for commit, as staged in the git index (for pre-commit hooks)."),
     history: bool = typer.Option(False, "--history", help="Also scan every commit reachable from HEAD for secrets."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline of accepted findings (default: .readycheck-baseline.json when present)."),
@@ -127,18 +132,23 @@ def audit(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     """Audit PATH and print the Go/No-Go report. Exit 0 GO, 1 NO-GO, 2 usage or config error."""
-    from readycheck.config import load_policy
+    from readycheck.config import FAIL_ON, load_policy
     from readycheck.reporters import render
     from readycheck.verdict import exit_code_for
 
     if staged and history:
         raise UsageError("--staged and --history do not go together: a pre-commit hook judges the staged files, --history the commits")
+    if staged and diff is not None:
+        raise UsageError("--diff and --staged do not go together: a pre-commit hook judges the staged files, --diff a branch's changes")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on: '{fail_on}' is not one of {', '.join(FAIL_ON)}")
     if aws and cloud_snapshot is not None:
         raise UsageError("--aws and --cloud-snapshot do not go together: audit the live account or a snapshot of it")
     if staged and (aws or cloud_snapshot is not None):
         raise UsageError("--staged judges the staged files only; the cloud account needs a full audit")
     if (aws_profile or aws_region) and not aws:
         raise UsageError("--aws-profile and --aws-region go with --aws")
+    reports = _destinations(fmt or [], output or [])
     target = _target(path)
     policy = load_policy(
         target,
@@ -146,14 +156,17 @@ def audit(
         select=_split(select) or None,
         extend_select=_split(extend_select),
         ignore=_split(ignore),
-        fail_on=fail_on.value if fail_on else None,
+        fail_on=fail_on,
         baseline=baseline,
         use_baseline=not no_baseline,
         inline_suppressions=False if no_inline_suppressions else None,
         staged=staged,
         history=history,
+        profile=profile,
+        diff_ref=diff,
     )
-    show = sys.stderr.isatty() and not quiet and fmt is OutputFormat.text
+    to_stdout = next((name for name, file in reports if file is None), None)
+    show = sys.stderr.isatty() and not quiet and to_stdout in ("text", None)
     cloud = None
     if cloud_snapshot is not None:
         from readycheck.cloud import load_snapshot
@@ -165,11 +178,57 @@ def audit(
         data = _collect(policy, aws_profile, _split(aws_region), show_progress=show)
         cloud = CloudSnapshot(data, _scope(policy), source="live")
     report = _run(target, policy, show_progress=show, cloud=cloud)
-    color = _use_color(no_color) and output is None
-    _write_output(render(report, fmt.value, color=color, quiet=quiet), output)
-    if output is not None and not quiet:
-        typer.echo(f"readycheck: {report.verdict.value} — report written to {output}", err=True)
+    written = []
+    for name, file in reports:
+        _write_output(render(report, name, color=_use_color(no_color) and file is None, quiet=quiet), file)
+        if file is not None:
+            written.append(str(file))
+    _step_summary(report, reports)
+    if written and not quiet:
+        typer.echo(f"readycheck: {report.verdict.value} — report written to {', '.join(written)}", err=True)
     raise typer.Exit(exit_code_for(report.verdict, report.results, policy.fail_on))
+
+
+def _destinations(formats: list[str], outputs: list[Path]) -> list[tuple[str, Optional[Path]]]:
+    """Pair each requested format with its file (None: stdout). `--format X --output F` pairs by
+    rank; `--format X=F` names its own file; at most one report may go to stdout."""
+    from readycheck.reporters import FORMATS
+
+    plain: list[str] = []
+    named: list[tuple[str, Optional[Path]]] = []
+    for spec in formats or ["text"]:
+        name, sep, file = spec.partition("=")
+        name = name.strip().lower()
+        if name not in FORMATS:
+            raise UsageError(f"--format: unknown format '{name}' (choose from {', '.join(FORMATS)})")
+        if sep:
+            if not file:
+                raise UsageError(f"--format {name}=: the file name is missing")
+            named.append((name, Path(file)))
+        else:
+            plain.append(name)
+    if outputs and len(outputs) != len(plain):
+        raise UsageError(
+            f"{len(plain)} --format without a file and {len(outputs)} --output: give one --output per --format, in the same order, or write FORMAT=FILE"
+        )
+    if not outputs and len(plain) > 1:
+        raise UsageError("only one report can go to stdout: give the others a file (--output FILE per --format, or FORMAT=FILE)")
+    paired: list[tuple[str, Optional[Path]]] = list(zip(plain, outputs)) if outputs else [(name, None) for name in plain]
+    return paired + named
+
+
+def _step_summary(report: Report, reports: list[tuple[str, Optional[Path]]]) -> None:
+    """In a GitHub Actions job, append the Markdown summary to the job's summary page."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary or any(name == "markdown" and file is not None and str(file) == summary for name, file in reports):
+        return
+    from readycheck.reporters import render
+
+    try:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(render(report, "markdown") + "\n")
+    except OSError as exc:
+        typer.echo(f"readycheck: warning: cannot write the job summary to {summary}: {exc.strerror or exc}", err=True)
 
 
 def _run(target: Path, policy: Policy, *, show_progress: bool, cloud: CloudSnapshot | None = None) -> Report:
@@ -208,6 +267,48 @@ def _collect(policy: Policy, profile: Optional[str], regions: list[str], *, show
     finally:
         if progress:
             progress.close()
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class MergeFormat(str, Enum):
+    html = "html"
+    json = "json"
+
+
+@report_app.command("diff")
+def report_diff(
+    old: Path = typer.Argument(..., help="The earlier JSON report (the main branch, yesterday's run)."),
+    new: Path = typer.Argument(..., help="The later JSON report."),
+    fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="text, json or markdown."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the diff to this file instead of stdout."),
+) -> None:
+    """What changed between two reports: the verdict, the answers, each check's status, and the
+    findings that are new, fixed or still there (matched without line numbers). Exit 1 when the
+    new report has new failing findings or turned NO-GO."""
+    from readycheck.dashboard import diff_exit_code, diff_reports, load_report, render_diff
+
+    d = diff_reports(load_report(old), load_report(new))
+    _write_output(render_diff(d, fmt.value), output)
+    raise typer.Exit(diff_exit_code(d))
+
+
+@report_app.command("merge")
+def report_merge(
+    files: List[Path] = typer.Argument(..., help="JSON reports, one or more per repository (the latest of a repository counts)."),
+    fmt: MergeFormat = typer.Option(MergeFormat.html, "--format", "-f", help="html (one self-contained page) or json."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the view to this file instead of stdout."),
+) -> None:
+    """An organisation-wide view: one row per repository with its verdict, the five answers and a
+    score per phase, and the checks failing in most repositories."""
+    from readycheck.dashboard import load_report, merge_reports, render_merge
+
+    view = merge_reports([(str(f), load_report(f)) for f in files])
+    _write_output(render_merge(view, fmt.value), output)
 
 
 @cloud_app.command("snapshot")
@@ -261,16 +362,19 @@ def baseline_command(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Configuration file (default: readycheck.yaml or [tool.readycheck] in the target)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these checks (ids, id prefixes, slugs, item slugs, tags)."),
     history: bool = typer.Option(False, "--history", help="Also accept the secrets found in git history."),
+    profile: Optional[str] = typer.Option(None, "--profile", metavar="NAME", envvar="READYCHECK_PROFILE", help="Merge this environment profile of the configuration (profiles:) over it."),
 ) -> None:
     """Write a baseline of today's findings, so that later audits gate on new ones only.
 
-    The file holds fingerprints and paths, never a secret's value or a line number; commit it."""
+    Every finding of every failed or warned check is accepted (a result without evidence by its
+    check alone), except those an inline comment or a config `suppress` entry already covers. The
+    file holds fingerprints and paths, never a secret's value or a line number; commit it."""
     from readycheck import __version__
     from readycheck.config import load_policy
     from readycheck.suppress import BASELINE_FILENAME, Baseline
 
     target = _target(path)
-    policy = load_policy(target, config_file=config, select=_split(select) or None, use_baseline=False, history=history)
+    policy = load_policy(target, config_file=config, select=_split(select) or None, use_baseline=False, history=history, profile=profile)
     report = _run(target, policy, show_progress=sys.stderr.isatty())
     destination = output if output is not None else target / BASELINE_FILENAME
     text = Baseline.render(report, tool_version=__version__)
@@ -329,8 +433,9 @@ def checks_list(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these checks (ids, prefixes, slugs, items, tags)."),
     fmt: ListFormat = typer.Option(ListFormat.text, "--format", "-f", help="text, markdown (the README reference) or json."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Configuration file whose checks_dirs to include."),
+    framework: Optional[str] = typer.Option(None, "--framework", metavar="NAME", help="Coverage of a standard's entries instead: owasp-llm (OWASP Top 10 for LLM Applications 2025) or aws-genai-lens."),
 ) -> None:
-    """List the available checks by checklist item."""
+    """List the available checks by checklist item, or a standard's coverage by entry."""
     from readycheck.docs import checks_json, checks_markdown, checks_text
     from readycheck.registry import load_registry
 
@@ -341,6 +446,15 @@ def checks_list(
         dirs = load_policy(Path.cwd(), config_file=config).checks_dirs
     registry = load_registry(dirs)
     specs = registry.select(_split(select) or None)
+    if framework is not None:
+        from readycheck.docs import checks_by_framework, framework_json
+
+        try:
+            text = framework_json(specs, framework) if fmt is ListFormat.json else checks_by_framework(specs, framework)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
     if fmt is ListFormat.markdown:
         typer.echo(checks_markdown(specs), nl=False)
     elif fmt is ListFormat.json:

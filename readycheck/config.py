@@ -5,6 +5,7 @@ The result is one immutable Policy that every later stage reads.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +15,26 @@ from typing import Any, Mapping, Sequence
 from readycheck.errors import ConfigError
 from readycheck.model import Severity
 
-__all__ = ["Policy", "RetryPolicy", "CloudSettings", "load_policy", "config_schema", "CONFIG_FILENAMES", "schema_path"]
+__all__ = [
+    "Policy",
+    "RetryPolicy",
+    "CloudSettings",
+    "SuppressEntry",
+    "load_policy",
+    "config_schema",
+    "CONFIG_FILENAMES",
+    "FAIL_ON",
+    "schema_path",
+]
 
 CONFIG_FILENAMES = ("readycheck.yaml", "readycheck.yml", ".readycheck.yaml", ".readycheck.yml")
-FAIL_ON = ("no-go", "warn", "never")
+# When the audit exits 1: on NO-GO, on any warning, never, or on NO-GO and on any counted failure
+# or warning of at least that severity.
+FAIL_ON = ("no-go", "warn", "never", "critical", "high", "medium", "low")
+PROFILE_ENV = "READYCHECK_PROFILE"
+# Keys a profile may set; lists are appended to the top level's, mappings merged, scalars replaced.
+_PROFILE_LISTS = ("extend_select", "ignore", "exclude", "suppress")
+_PROFILE_MAPPINGS = ("severity", "blocking", "params")
 
 
 def schema_path(name: str) -> Path:
@@ -60,6 +77,25 @@ class CloudSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SuppressEntry:
+    """One `suppress:` entry of the configuration: a check (id or slug) not counted, on some paths
+    (gitignore-style patterns) or everywhere, for a stated reason, until an optional date."""
+
+    check: str
+    reason: str
+    paths: tuple[str, ...] = ()
+    expires: _dt.date | None = None
+    where: str = "suppress"  # the entry's place in the configuration, for messages
+
+    def expired(self, today: _dt.date) -> bool:
+        return self.expires is not None and today > self.expires
+
+    def describe(self) -> str:
+        """``RC0402 on legacy/**`` or ``RC1001``."""
+        return self.check + (f" on {', '.join(self.paths)}" if self.paths else "")
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     root: Path
     config_path: Path | None = None
@@ -81,6 +117,9 @@ class Policy:
     history: bool = False  # also scan every commit reachable from HEAD for secrets
     secret_rules: tuple[Mapping[str, Any], ...] = ()  # the team's own secret rules
     cloud: CloudSettings = field(default_factory=CloudSettings)
+    suppress: tuple[SuppressEntry, ...] = ()  # the config's ignore entries, with reason and expiry
+    profile: str | None = None  # the environment profile merged over the configuration
+    diff_ref: str | None = None  # --diff REF: only findings on lines changed since REF count
 
 
 def _find_config(root: Path) -> tuple[Path | None, dict[str, Any]]:
@@ -119,6 +158,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ConfigError(f"{path}:{where}: {problem}") from None
+    except ValueError as exc:  # a date-looking value that is no date: `expires: 2027-02-31`
+        raise ConfigError(f"{path}: not a valid date (YYYY-MM-DD): {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -163,8 +204,11 @@ def load_policy(
     inline_suppressions: bool | None = None,
     staged: bool = False,
     history: bool = False,
+    profile: str | None = None,
+    diff_ref: str | None = None,
 ) -> Policy:
-    """Read the target's configuration and merge command-line values over it."""
+    """Read the target's configuration, merge the environment profile (``profile``) over it, then
+    the command-line values over both."""
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: no such configuration file")
@@ -175,8 +219,10 @@ def load_policy(
     else:
         path, data = _find_config(root)
     source = str(path) if path else "configuration"
+    data = _plain_dates(data)
     validate_config(data, source)
     base = path.parent if path else root
+    data = _with_profile(data, profile, source)
 
     retry_data = dict(data.get("policy", {}).get("retries", {}))
     retries = RetryPolicy(**retry_data)
@@ -194,7 +240,7 @@ def load_policy(
         select=tuple(select) if select else (tuple(file_select) if file_select is not None else None),
         extend_select=tuple(data.get("extend_select", ())) + tuple(extend_select),
         ignore=tuple(data.get("ignore", ())) + tuple(ignore),
-        fail_on=fail_on or data.get("fail_on", "no-go"),
+        fail_on=_fail_on(fail_on or data.get("fail_on", "no-go")),
         exclude=tuple(data.get("exclude", ())),
         max_file_size=int(data.get("max_file_size", 2_000_000)),
         check_timeout=float(data.get("check_timeout", 30.0)),
@@ -209,7 +255,75 @@ def load_policy(
         history=history,
         secret_rules=secret_rules,
         cloud=_cloud_settings(data.get("cloud") or {}, source),
+        suppress=_suppress_entries(data.get("suppress", ()), source),
+        profile=profile or None,
+        diff_ref=diff_ref,
     )
+
+
+def _fail_on(value: str) -> str:
+    if value not in FAIL_ON:
+        raise ConfigError(f"--fail-on: '{value}' is not one of {', '.join(FAIL_ON)}")
+    return value
+
+
+def _plain_dates(value: Any) -> Any:
+    """YAML and TOML read an unquoted ``2027-01-31`` as a date: make it the ISO string the schema
+    validates, whatever the nesting (dates are only meaningful in `suppress` entries)."""
+    if isinstance(value, _dt.date):  # datetime too: its ISO form fails the date pattern
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_dates(v) for v in value]
+    return value
+
+
+def _with_profile(data: dict[str, Any], name: str | None, source: str) -> dict[str, Any]:
+    """The configuration with profile ``name`` merged over it: lists appended, mappings merged
+    (a check's params key by key), scalars replaced."""
+    profiles: Mapping[str, Any] = data.get("profiles") or {}
+    if not name:
+        return data
+    if name not in profiles:
+        if profiles:
+            raise ConfigError(f"unknown profile '{name}' (known profiles: {', '.join(sorted(profiles))})")
+        where = f"{source} defines none" if source != "configuration" else "no configuration file found"
+        raise ConfigError(f"unknown profile '{name}' (no profiles: {where})")
+    merged = dict(data)
+    for key, value in profiles[name].items():
+        if key in _PROFILE_LISTS:
+            merged[key] = list(data.get(key, ())) + list(value)
+        elif key == "params":
+            params = {k: dict(v) for k, v in data.get("params", {}).items()}
+            for check, values in value.items():
+                params.setdefault(check, {}).update(values)
+            merged[key] = params
+        elif key in _PROFILE_MAPPINGS:
+            merged[key] = {**data.get(key, {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _suppress_entries(entries: Sequence[Mapping[str, Any]], source: str) -> tuple[SuppressEntry, ...]:
+    """The `suppress:` entries, their dates parsed (the check names are resolved by the audit,
+    which knows the registry)."""
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"suppress.{i}"
+        expires = entry.get("expires")
+        date = None
+        if expires is not None:
+            try:
+                date = _dt.date.fromisoformat(str(expires))
+            except ValueError:
+                raise ConfigError(f"{source}: '{where}.expires': '{expires}' is not a date (YYYY-MM-DD)") from None
+        reason = str(entry["reason"]).strip()
+        if not reason:
+            raise ConfigError(f"{source}: '{where}.reason': a suppression needs a reason")
+        out.append(SuppressEntry(str(entry["check"]), reason, tuple(entry.get("paths", ())), date, f"{source}: '{where}'"))
+    return tuple(out)
 
 
 def _cloud_settings(data: Mapping[str, Any], source: str) -> CloudSettings:

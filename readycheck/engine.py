@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from readycheck import __version__
 from readycheck.config import Policy
 from readycheck.detectors.base import Context
+from readycheck.errors import ConfigError, UsageError
 from readycheck.index import RepoIndex, build_index, build_staged_index
 from readycheck.model import CheckSpec, Evidence, Outcome, Report, Result, Status
 from readycheck.registry import Registry
 from readycheck.suppress import Baseline, Suppressions
-from readycheck.verdict import decide
+from readycheck.verdict import decide, suppressed_findings
 
 if TYPE_CHECKING:
     from readycheck.cloud import CloudSnapshot
@@ -102,10 +103,14 @@ def run_check(
     evidence = [redact_evidence(e, rules) for e in out.evidence]
     evidence.sort(key=lambda e: (e.path, e.line or 0))
     message = redact_line(out.message, rules)
+    # Every finding of a failed or warned result, whatever the check: inline comments, the
+    # config's entries, the baseline, --diff. Judged on all the findings, before the list is cut.
+    judged = suppressions.apply(result(out.status, message, evidence))
+    evidence, message = list(judged.evidence), judged.message
     if len(evidence) > _MAX_EVIDENCE:
         message += f" (showing {_MAX_EVIDENCE} of {len(evidence)} locations)"
         evidence = evidence[:_MAX_EVIDENCE]
-    return result(out.status, message, evidence)
+    return dataclasses.replace(judged, message=message, evidence=tuple(evidence))
 
 
 def _cloud_note(cloud: CloudSnapshot) -> str:
@@ -148,9 +153,18 @@ def run_audit(
     if not policy.staged:  # a pre-commit run parses only what its few checks ask for
         index.prepare()
     baseline = Baseline.load(policy.baseline) if policy.baseline is not None else None
-    suppressions = Suppressions(index, baseline, inline=policy.inline_suppressions)
+    entries = []
+    for entry in policy.suppress:
+        named = registry.get(entry.check)
+        if named is None:
+            raise ConfigError(f"{entry.where}: unknown check '{entry.check}' (an id such as RC0402, or a slug)")
+        entries.append((named.id, entry))
+    changed, diff = _changes(target, policy)
+    suppressions = Suppressions(
+        index, baseline, inline=policy.inline_suppressions, entries=entries, changed=changed, diff_ref=policy.diff_ref
+    )
     results: list[Result] = []
-    notes = []
+    notes = suppressions.expired_notes()
     if policy.staged:
         whole = [s for s in specs if s.scope != "file"]
         if whole:
@@ -168,6 +182,11 @@ def run_audit(
     if cloud is not None:
         notes.append(_cloud_note(cloud))
     results.sort(key=lambda r: (r.spec.item, r.spec.id))
+    if diff is not None:
+        notes.append(
+            f"diff: only findings on lines changed since {policy.diff_ref} ({str(diff['base'])[:12]}) count, "
+            f"{diff['files']} file(s) changed; repository-level checks are judged whole"
+        )
     verdict, reason, answers = decide(results, staged=policy.staged)
     git = index.git
     problems = index.parse_problems()
@@ -188,4 +207,25 @@ def run_audit(
         notes=tuple(notes),
         mode="staged" if policy.staged else "full",
         cloud=cloud.describe() if cloud is not None else None,
+        suppressed_count=sum(suppressed_findings(r) for r in results),
+        suppressed_results=sum(1 for r in results if suppressed_findings(r)),
+        profile=policy.profile,
+        diff=diff,
     )
+
+
+def _changes(target: Path, policy: Policy) -> tuple[dict[str, set[int] | None] | None, dict[str, Any] | None]:
+    """``--diff REF``: the lines changed since the merge base of REF and HEAD, and what the report
+    says of it; (None, None) for a whole audit."""
+    if policy.diff_ref is None:
+        return None, None
+    if policy.staged:
+        raise UsageError("--diff and --staged do not go together: a pre-commit hook judges the staged files")
+    from readycheck.index.diff import changed_lines, merge_base
+
+    try:
+        _, _, base = merge_base(target, policy.diff_ref)
+        changed = changed_lines(target, policy.diff_ref)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    return changed, {"ref": policy.diff_ref, "base": base, "files": len(changed)}

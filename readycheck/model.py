@@ -261,6 +261,10 @@ class Report:
     notes: tuple[str, ...] = field(default_factory=tuple)
     mode: str = "full"  # "full": the working tree; "staged": the files staged in the git index
     cloud: Mapping[str, Any] | None = None  # the cloud snapshot the audit read: account, regions, services
+    suppressed_count: int = 0  # findings that do not count (inline, config, baseline, --diff)
+    suppressed_results: int = 0  # results with at least one such finding
+    profile: str | None = None  # the environment profile of the configuration in use
+    diff: Mapping[str, Any] | None = None  # --diff: {"ref": REF, "base": commit, "files": changed files}
 
     def summary(self) -> dict[str, int]:
         counts = {s.value: 0 for s in Status}
@@ -291,4 +295,7 @@ class Report:
             },
             "notes": list(self.notes),
             "cloud": dict(self.cloud) if self.cloud is not None else None,
+            "suppressed": {"findings": self.suppressed_count, "results": self.suppressed_results},
+            "profile": self.profile,
+            "diff": dict(self.diff) if self.diff is not None else None,
         }

@@ -44,6 +44,8 @@ def _result_block(r: Result, verbose: bool) -> list[Any]:
     head.append(r.spec.slug, style="cyan")
     tags = [r.effective_severity.value] + (["blocking"] if r.effective_blocking else [])
     head.append(f"  [{', '.join(tags)}]", style="dim")
+    if r.suppressed is not None:
+        head.append(f"  suppressed: {clean(r.suppressed)}", style="yellow")
     lines: list[Any] = [head, _indented(Text(clean(r.message)), 8)]
     shown = r.evidence if verbose or r.status in (Status.FAIL, Status.WARN) else r.evidence[:3]
     for ev in shown[:12]:
@@ -54,6 +56,8 @@ def _result_block(r: Result, verbose: bool) -> list[Any]:
             t.append(f"  {clean(ev.note)}", style="italic")
         if ev.snippet:
             t.append(f"  {clean(ev.snippet)}", style="dim")
+        if ev.suppressed and r.suppressed is None:
+            t.append(f"  (suppressed: {clean(ev.suppressed)})", style="yellow")
         lines.append(t)
     if len(r.evidence) > len(shown[:12]):
         lines.append(Text(f"        … and {len(r.evidence) - len(shown[:12])} more (see --format json)", style="dim"))
@@ -96,6 +100,8 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
         banner_body += [Text(clean(n), style="dim") for n in report.notes]
     if not go:
         banner_body.insert(0, Text(clean(report.verdict_reason) + "\n", style="red"))
+    elif "suppressed" in report.verdict_reason:  # GO, but only thanks to accepted findings: say so
+        banner_body.insert(0, Text(clean(report.verdict_reason) + "\n", style="yellow"))
     console.print(header)
     console.print(Panel(Group(*banner_body), title=title, title_align="left", border_style="green" if go else "red"))
 

@@ -107,7 +107,7 @@ def test_a_moved_secret_stays_baselined(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("{not json", "not valid JSON"),
-        ('{"version": 2, "findings": []}', "not a readycheck baseline"),
+        ('{"version": 3, "findings": []}', "not a readycheck baseline"),  # 1 and 2 are read
         ('{"version": 1, "findings": [{"check": "RC0201", "path": "/etc/passwd", "fingerprint": "abcdef12"}]}', "not a readycheck baseline"),
     ],
 )
