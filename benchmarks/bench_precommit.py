@@ -124,7 +124,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--files", type=int, default=20, help="how many files to stage")
     args = parser.parse_args()
-    exe = shutil.which("readycheck") or str(Path(sys.executable).parent / "readycheck")
+    exe = str(Path(shutil.which("readycheck") or Path(sys.executable).parent / "readycheck").resolve())
     if not Path(exe).exists():
         print("readycheck is not installed: pip install . first", file=sys.stderr)
         return 2
