@@ -123,6 +123,7 @@ def audit(
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Baseline of accepted findings (default: .readycheck-baseline.json when present)."),
     no_baseline: bool = typer.Option(False, "--no-baseline", help="Ignore any baseline: every finding counts."),
     no_inline_suppressions: bool = typer.Option(False, "--no-inline-suppressions", help="Do not honour `readycheck: ignore[...]` comments."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Parse every file afresh: neither read nor write the parse cache (~/.cache/readycheck)."),
     aws: bool = typer.Option(False, "--aws", help="Also audit the live AWS account (read-only, through boto3 and the standard credential chain)."),
     cloud_snapshot: Optional[Path] = typer.Option(None, "--cloud-snapshot", help="Audit the cloud account as recorded in this snapshot file (`readycheck cloud snapshot`)."),
     aws_profile: Optional[str] = typer.Option(None, "--aws-profile", help="With --aws: the AWS profile to use (default: cloud.profile, then the credential chain)."),
@@ -164,6 +165,7 @@ def audit(
         history=history,
         profile=profile,
         diff_ref=diff,
+        cache=False if no_cache else None,
     )
     to_stdout = next((name for name, file in reports if file is None), None)
     show = sys.stderr.isatty() and not quiet and to_stdout in ("text", None)

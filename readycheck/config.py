@@ -120,6 +120,7 @@ class Policy:
     suppress: tuple[SuppressEntry, ...] = ()  # the config's ignore entries, with reason and expiry
     profile: str | None = None  # the environment profile merged over the configuration
     diff_ref: str | None = None  # --diff REF: only findings on lines changed since REF count
+    cache: bool = True  # reuse parse products of unchanged files (readycheck.cache); --no-cache turns it off
 
 
 def _find_config(root: Path) -> tuple[Path | None, dict[str, Any]]:
@@ -206,6 +207,7 @@ def load_policy(
     history: bool = False,
     profile: str | None = None,
     diff_ref: str | None = None,
+    cache: bool | None = None,
 ) -> Policy:
     """Read the target's configuration, merge the environment profile (``profile``) over it, then
     the command-line values over both."""
@@ -258,6 +260,7 @@ def load_policy(
         suppress=_suppress_entries(data.get("suppress", ()), source),
         profile=profile or None,
         diff_ref=diff_ref,
+        cache=bool(data.get("cache", True)) if cache is None else cache,
     )
 
 

@@ -151,7 +151,7 @@ def run_audit(
     elif index is None:
         index = build_index(target, exclude=policy.exclude, max_file_size=policy.max_file_size)
     if not policy.staged:  # a pre-commit run parses only what its few checks ask for
-        index.prepare()
+        _prepare(index, policy)
     baseline = Baseline.load(policy.baseline) if policy.baseline is not None else None
     entries = []
     for entry in policy.suppress:
@@ -212,6 +212,20 @@ def run_audit(
         profile=policy.profile,
         diff=diff,
     )
+
+
+def _prepare(index: RepoIndex, policy: Policy) -> None:
+    """Parse the index, through the user's parse cache unless the policy turns it off."""
+    cache = None
+    if policy.cache:
+        from readycheck.cache import open_cache
+
+        cache = open_cache(index.root)
+    try:
+        index.prepare(cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()
 
 
 def _changes(target: Path, policy: Policy) -> tuple[dict[str, set[int] | None] | None, dict[str, Any] | None]:

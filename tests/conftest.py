@@ -11,6 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_projects"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_parse_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The parse cache of every audit the tests run lives in the session's temp dir, never in
+    the developer's ~/.cache (tests that study the cache set their own)."""
+    saved = os.environ.get("READYCHECK_CACHE_DIR")
+    os.environ["READYCHECK_CACHE_DIR"] = str(tmp_path_factory.mktemp("readycheck-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("READYCHECK_CACHE_DIR", None)
+    else:
+        os.environ["READYCHECK_CACHE_DIR"] = saved
+
+
 def git(cwd: Path, *args: str) -> str:
     env = {
         **os.environ,

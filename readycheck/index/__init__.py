@@ -20,6 +20,9 @@ from readycheck.index.files import SourceFile, _decode, classify
 from readycheck.model import Skipped
 
 if TYPE_CHECKING:
+    from readycheck.cache import ParseCache
+    from readycheck.parsers.js_facts import JsFacts
+    from readycheck.parsers.python_facts import PythonFacts
     from readycheck.index.history import AddedLines
 
 __all__ = ["RepoIndex", "SourceFile", "GitFacts", "build_index", "build_staged_index", "DEFAULT_SKIP_DIRS", "classify"]
@@ -99,12 +102,15 @@ class RepoIndex:
 
         return head_text(self.root, path)
 
-    def prepare(self) -> None:
+    def prepare(self, *, cache: ParseCache | None = None, workers: int | None = None) -> None:
         """Parse every file into the views checks read, before any check runs: parsing is then
-        done once, in one place (where it can be parallelised), and a check's time bound
-        measures the check, not the parsing it happened to trigger first."""
+        done once, in one place, and a check's time bound measures the check, not the parsing it
+        happened to trigger first.
+
+        Python and JS/TS facts (the costly, per-file products) come from `cache` when it holds
+        them for the file's exact content; the others are parsed across processes when there are
+        many (see index.parallel; `workers` or READYCHECK_WORKERS forces the count), and stored."""
         views = {
-            "python": ("python",), "javascript": ("js",), "typescript": ("js",),
             "yaml": ("documents",), "json": ("documents",), "toml": ("documents",), "notebook": ("documents",),
             "terraform": ("terraform",), "markdown": ("headings",), "text": ("headings",),
         }
@@ -114,12 +120,51 @@ class RepoIndex:
         collecting = gc.isenabled()
         gc.disable()
         try:
+            self._prepare_code(cache, workers)
             for f in self.files:
                 for attr in views.get(f.kind, ()):
                     getattr(f, attr)
         finally:
             if collecting:
                 gc.enable()
+
+    def _prepare_code(self, cache: ParseCache | None, workers: int | None) -> None:
+        from readycheck.index.parallel import parse_many, parse_one, worker_count
+
+        jobs: list[tuple[SourceFile, str]] = []
+        for f in self.files:
+            parser = _CODE_VIEWS.get(f.kind)
+            if parser is not None and parser not in f.__dict__:
+                jobs.append((f, parser))
+        if not jobs:
+            return
+        keys: list[str] = []
+        if cache is not None:
+            from readycheck.cache import entry_key
+
+            keys = [entry_key(parser, f.path, f.text) for f, parser in jobs]
+            found = cache.get_many(keys)
+            pending: list[tuple[SourceFile, str, str]] = []
+            for (f, parser), key in zip(jobs, keys):
+                product: Any = found.get(key)
+                if product is not None and isinstance(product, _product_type(parser)):
+                    f.adopt(parser, product)
+                else:
+                    pending.append((f, parser, key))
+        else:
+            pending = [(f, parser, "") for f, parser in jobs]
+        if not pending:
+            return
+        products: list[Any] | None = None
+        n = worker_count(len(pending), workers)
+        if n > 1:
+            products = parse_many([(parser, f.path, f.text) for f, parser, _ in pending], n)
+        if products is None:
+            products = [parse_one(parser, f.path, f.text) for f, parser, _ in pending]
+        for (f, parser, _), product in zip(pending, products):
+            f.adopt(parser, product)
+        if cache is not None:
+            cache.put_many((key, product) for (_, _, key), product in zip(pending, products))
 
     def parse_problems(self) -> list[Skipped]:
         """Files that were read but could not be parsed, for the report."""
@@ -128,6 +173,19 @@ class RepoIndex:
             for err in getattr(f, "parse_errors", []):
                 out.append(Skipped(f.path, err))
         return out
+
+
+_CODE_VIEWS = {"python": "python", "javascript": "js", "typescript": "js"}
+
+
+def _product_type(parser: str) -> type[PythonFacts] | type[JsFacts]:
+    if parser == "python":
+        from readycheck.parsers.python_facts import PythonFacts
+
+        return PythonFacts
+    from readycheck.parsers.js_facts import JsFacts
+
+    return JsFacts
 
 
 def _git_facts(root: Path) -> GitFacts | None:

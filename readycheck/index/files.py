@@ -103,6 +103,15 @@ class SourceFile:
         return s if len(s) <= width else s[: width - 1] + "…"
 
     # --- code ----------------------------------------------------------------------------------
+    def adopt(self, view: str, product: PythonFacts | JsFacts) -> None:
+        """Take `product` (from the parse cache or a worker process) as this file's `python` or
+        `js` view, exactly as if the view had parsed the file here."""
+        if view in self.__dict__:
+            return
+        self.__dict__[view] = product
+        if product.error:
+            self.parse_errors.append(product.error)
+
     @cached_property
     def python(self) -> PythonFacts | None:
         if self.kind != "python":

@@ -1,0 +1,257 @@
+"""The parse cache: hits and misses, invalidation, tampering, unwritable folders, --no-cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import readycheck
+import readycheck.parsers.js_facts as jf
+import readycheck.parsers.python_facts as pf
+from readycheck import cache as rc_cache
+from readycheck.config import Policy, load_policy
+from readycheck.engine import run_audit
+from readycheck.registry import load_registry
+from readycheck.reporters import render
+
+from tests.conftest import cli
+
+REG = load_registry(plugins=False)
+
+AGENT = '''import subprocess
+from openai import OpenAI
+
+client = OpenAI(max_retries=0, timeout=30)
+
+
+def run(question: str) -> None:
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": question}])
+    subprocess.run(reply.choices[0].message.content, shell=True)
+'''
+TS = '''import OpenAI from "openai";
+const client = new OpenAI({ maxRetries: 0, timeout: 20_000 });
+export async function answer(q: string) {
+  return client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: q }] });
+}
+'''
+
+
+def make_repo(root: Path) -> Path:
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "agent.py").write_text(AGENT)
+    (root / "src" / "util.py").write_text("def add(a, b):\n    return a + b\n")
+    (root / "src" / "broken.py").write_text("def oops(:\n")
+    (root / "web").mkdir()
+    (root / "web" / "answer.ts").write_text(TS)
+    (root / "README.md").write_text("# Agent\n")
+    return root
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cache-home"
+    monkeypatch.setenv("READYCHECK_CACHE_DIR", str(path))
+    monkeypatch.setenv("READYCHECK_WORKERS", "1")
+    return path
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the Python and JS parsers are called for."""
+    seen: list[str] = []
+    real_py, real_js = pf.parse_python, jf.parse_js
+
+    def py(text: str, filename: str = "<file>") -> Any:
+        seen.append(filename)
+        return real_py(text, filename)
+
+    def js(text: str, filename: str = "<file>") -> Any:
+        seen.append(filename)
+        return real_js(text, filename)
+
+    monkeypatch.setattr(pf, "parse_python", py)
+    monkeypatch.setattr(jf, "parse_js", js)
+    return seen
+
+
+def audit_json(root: Path, policy: Policy | None = None) -> dict[str, Any]:
+    policy = policy or Policy(root=root)
+    report = run_audit(root, policy, REG, REG.select(None))
+    return strip(json.loads(render(report, "json")))
+
+
+def strip(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: strip(v) for k, v in obj.items() if k not in ("started_at", "duration_ms")}
+    if isinstance(obj, list):
+        return [strip(v) for v in obj]
+    return obj
+
+
+CODE = ["src/agent.py", "src/broken.py", "src/util.py", "web/answer.ts"]
+
+
+def test_a_second_audit_does_not_parse_unchanged_files(tmp_path: Path, home: Path, calls: list[str]) -> None:
+    root = make_repo(tmp_path / "repo")
+    first = audit_json(root)
+    assert sorted(calls) == CODE
+    calls.clear()
+    second = audit_json(root)
+    assert calls == []
+    assert first == second
+    # Nothing is written into the audited repository; the cache folder is tagged like ruff's.
+    assert not (root / ".readycheck-cache").exists()
+    assert (home / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (home / ".gitignore").read_text().strip().endswith("*")
+    assert (home / "hmac.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_changed_file_is_parsed_again(tmp_path: Path, home: Path, calls: list[str]) -> None:
+    root = make_repo(tmp_path / "repo")
+    audit_json(root)
+    calls.clear()
+    (root / "src" / "util.py").write_text("def add(a, b):\n    return a - b\n")
+    (root / "web" / "answer.ts").write_text(TS + "\nexport const x = 1;\n")
+    audit_json(root)
+    assert sorted(calls) == ["src/util.py", "web/answer.ts"]
+
+
+def test_the_cached_report_equals_the_uncached_one(tmp_path: Path, home: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    plain = audit_json(root, Policy(root=root, cache=False))
+    assert not home.exists()  # cache: false neither reads nor writes
+    cold = audit_json(root)
+    warm = audit_json(root)
+    assert plain == cold == warm
+    assert "syntax error" in json.dumps(warm)  # parse errors of cached facts are reported too
+
+
+@pytest.mark.parametrize("bump", ["version", "schema"])
+def test_a_new_version_or_schema_invalidates(tmp_path: Path, home: Path, calls: list[str], monkeypatch: pytest.MonkeyPatch, bump: str) -> None:
+    root = make_repo(tmp_path / "repo")
+    audit_json(root)
+    calls.clear()
+    if bump == "version":
+        monkeypatch.setattr(readycheck, "__version__", readycheck.__version__ + ".post1")
+    else:
+        monkeypatch.setattr(rc_cache, "SCHEMA", rc_cache.SCHEMA + 1)
+    audit_json(root)
+    assert sorted(calls) == CODE
+
+
+def _database(home: Path) -> Path:
+    (db,) = [p for p in home.iterdir() if p.name.endswith(".sqlite")]
+    return db
+
+
+def test_a_tampered_entry_is_ignored_and_never_unpickled(tmp_path: Path, home: Path, calls: list[str]) -> None:
+    root = make_repo(tmp_path / "repo")
+    expected = audit_json(root)
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (os.system, (f"touch {marker}",))
+
+    db = _database(home)
+    conn = sqlite3.connect(db)
+    keys = [k for (k,) in conn.execute("SELECT key FROM entries")]
+    assert len(keys) == len(CODE)
+    # A malicious pickle (its signature no longer matches), a flipped bit, a bad signature, a bad cell.
+    conn.execute("UPDATE entries SET data = ? WHERE key = ?", (pickle.dumps(Evil()), keys[0]))
+    (data,) = conn.execute("SELECT data FROM entries WHERE key = ?", (keys[1],)).fetchone()
+    conn.execute("UPDATE entries SET data = ? WHERE key = ?", (data[:10] + bytes([data[10] ^ 1]) + data[11:], keys[1]))
+    conn.execute("UPDATE entries SET data = 'text' || x'ff00' WHERE key = ?", (keys[3],))  # not even a blob
+    conn.execute("UPDATE entries SET mac = x'00' WHERE key = ?", (keys[2],))
+    conn.commit()
+    conn.close()
+    calls.clear()
+    assert audit_json(root) == expected
+    assert not marker.exists()
+    assert len(calls) == 4  # the four bad entries were parsed again
+    calls.clear()
+    assert audit_json(root) == expected
+    assert calls == []  # and stored afresh
+
+
+def test_a_corrupt_database_is_replaced(tmp_path: Path, home: Path, calls: list[str]) -> None:
+    root = make_repo(tmp_path / "repo")
+    expected = audit_json(root)
+    db = _database(home)
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 100)
+    calls.clear()
+    assert audit_json(root) == expected
+    assert sorted(calls) == CODE
+
+
+def test_an_entry_signed_with_another_key_is_rejected(tmp_path: Path, home: Path, calls: list[str]) -> None:
+    root = make_repo(tmp_path / "repo")
+    audit_json(root)
+    (home / "hmac.key").unlink()  # a new key: every old signature is void
+    calls.clear()
+    audit_json(root)
+    assert sorted(calls) == CODE
+
+
+def test_an_unwritable_cache_folder_means_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, calls: list[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("READYCHECK_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setenv("READYCHECK_WORKERS", "1")
+    root = make_repo(tmp_path / "repo")
+    assert rc_cache.open_cache(root) is None
+    first = audit_json(root)
+    second = audit_json(root)
+    assert first == second
+    assert sorted(calls) == sorted(CODE * 2)
+
+
+def test_a_key_readable_by_others_is_refused(tmp_path: Path, home: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    assert rc_cache.open_cache(root) is not None
+    (home / "hmac.key").chmod(0o644)
+    assert rc_cache.open_cache(root) is None
+
+
+def test_no_cache_option_and_config_bypass_the_cache(tmp_path: Path, home: Path, calls: list[str]) -> None:
+    root = make_repo(tmp_path / "repo")
+    code, out, _ = cli("audit", str(root), "--format", "json", "--no-cache")
+    assert code in (0, 1) and json.loads(out)["verdict"]
+    assert not home.exists()
+    assert load_policy(root).cache is True
+    assert load_policy(root, cache=False).cache is False
+    (root / "readycheck.yaml").write_text("cache: false\n")
+    assert load_policy(root).cache is False
+    calls.clear()
+    code, _, _ = cli("audit", str(root), "--format", "json")
+    assert not home.exists() and sorted(calls) == CODE
+
+
+def test_prune_drops_old_and_excess_entries(tmp_path: Path, home: Path) -> None:
+    cache = rc_cache.open_cache(tmp_path)
+    assert cache is not None
+    cache.put_many([(f"k{i}", "x" * 1000) for i in range(10)])
+    assert len(cache.get_many([f"k{i}" for i in range(10)])) == 10
+    cache.prune(max_bytes=5_000)
+    left = cache.get_many([f"k{i}" for i in range(10)])
+    assert 0 < len(left) <= 5
+    cache.prune(max_age_days=-1)
+    assert cache.get_many([f"k{i}" for i in range(10)]) == {}
+    cache.close()
+    assert cache.get_many(["k1"]) == {}  # a closed cache is an empty one
+
+
+def test_entry_keys_depend_on_path_content_and_parser() -> None:
+    base = rc_cache.entry_key("python", "a.py", "x = 1\n")
+    assert base == rc_cache.entry_key("python", "a.py", "x = 1\n")
+    assert base != rc_cache.entry_key("python", "b.py", "x = 1\n")
+    assert base != rc_cache.entry_key("python", "a.py", "x = 2\n")
+    assert base != rc_cache.entry_key("js", "a.py", "x = 1\n")
