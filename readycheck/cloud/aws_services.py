@@ -32,6 +32,16 @@ def _in_scope(run: ServiceRun, resource: Mapping[str, Any]) -> bool:
     return run.collector.scope.matches(resource)
 
 
+def _keep_tagged(run: ServiceRun, kind: str, item: dict[str, Any], client: Any, arn_key: str, tags_key: str) -> None:
+    """Add ``item`` when in scope. Its tags come from a ``ListTagsForResource`` call made only
+    when a tag scope could bring in a resource that its name and ARN leave out."""
+    if _scope_tags(run) and not run.collector.scope.matches(item):
+        arn = item["arn"]
+        item["tags"] = run.part(lambda: tag_dict(run.call(client, "list_tags_for_resource", **{arn_key: arn}).get(tags_key)), {})
+    if _in_scope(run, item):
+        run.add(kind, item)
+
+
 def _doc(value: Any) -> dict[str, Any] | None:
     """A policy document as a dict (boto3 decodes IAM's URL-encoded JSON; be safe anyway)."""
     if isinstance(value, dict):
@@ -387,12 +397,7 @@ def cloudwatch(run: ServiceRun) -> None:
                     "ok_actions": [str(x) for x in a.get("OKActions") or ()],
                     "insufficient_data_actions": [str(x) for x in a.get("InsufficientDataActions") or ()],
                 }
-                if _scope_tags(run) and not run.collector.scope.matches(item):
-                    item["tags"] = run.part(
-                        lambda arn=arn: tag_dict(run.call(client, "list_tags_for_resource", ResourceARN=arn).get("Tags")), {}
-                    )
-                if _in_scope(run, item):
-                    run.add("alarms", item)
+                _keep_tagged(run, "alarms", item, client, "ResourceARN", "Tags")
 
     _regions(run, collect)
 
@@ -419,12 +424,7 @@ def logs(run: ServiceRun) -> None:
                     "stored_bytes": _int(g.get("storedBytes")),
                     "kms_key_id": g.get("kmsKeyId"),
                 }
-                if _scope_tags(run) and not run.collector.scope.matches(item):
-                    item["tags"] = run.part(
-                        lambda arn=arn: tag_dict(run.call(client, "list_tags_for_resource", resourceArn=arn).get("tags")), {}
-                    )
-                if _in_scope(run, item):
-                    run.add("log_groups", item)
+                _keep_tagged(run, "log_groups", item, client, "resourceArn", "tags")
 
     _regions(run, collect)
 
@@ -594,12 +594,7 @@ def ecr(run: ServiceRun) -> None:
                     "tag_immutability": mutability if mutability in ("IMMUTABLE", "MUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION") else "MUTABLE",
                     "scan_on_push": bool((r.get("imageScanningConfiguration") or {}).get("scanOnPush", False)),
                 }
-                if _scope_tags(run) and not run.collector.scope.matches(item):
-                    item["tags"] = run.part(
-                        lambda arn=arn: tag_dict(run.call(client, "list_tags_for_resource", resourceArn=arn).get("tags")), {}
-                    )
-                if _in_scope(run, item):
-                    run.add("ecr_repositories", item)
+                _keep_tagged(run, "ecr_repositories", item, client, "resourceArn", "tags")
 
     _regions(run, collect)
 

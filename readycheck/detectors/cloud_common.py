@@ -15,14 +15,15 @@ __all__ = ["NO_SNAPSHOT", "cloud_or_skip", "cloud_evidence", "literal_name"]
 NO_SNAPSHOT = "no cloud snapshot: run with --aws (live) or --cloud-snapshot FILE to judge the account"
 
 
-def cloud_or_skip(ctx: Context, *services: str) -> tuple[CloudSnapshot | None, Outcome | None]:
-    """The audit's snapshot, or the skip outcome that says why these services cannot be judged."""
+def cloud_or_skip(ctx: Context, *services: str) -> CloudSnapshot | Outcome:
+    """The audit's snapshot, or the skip outcome that says why these services cannot be judged
+    (a detector returns it as it is: ``if isinstance(snap, Outcome): return snap``)."""
     if ctx.cloud is None:
-        return None, outcome(Status.SKIP, NO_SNAPSHOT)
+        return outcome(Status.SKIP, NO_SNAPSHOT)
     reason = ctx.cloud.unavailable(*services)
     if reason is not None:
-        return None, outcome(Status.SKIP, f"{reason}; the check was not judged")
-    return ctx.cloud, None
+        return outcome(Status.SKIP, f"{reason}; the check was not judged")
+    return ctx.cloud
 
 
 def cloud_evidence(resource: Mapping[str, Any], snippet: str | None = None, note: str | None = None) -> Evidence:

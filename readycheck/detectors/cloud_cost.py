@@ -96,10 +96,9 @@ def _limit(budget: Mapping[str, Any]) -> str:
 
 
 def cloud_budget_enforced(ctx: Context) -> Outcome:
-    cloud, skip = cloud_or_skip(ctx, "budgets")
-    if cloud is None:
-        assert skip is not None
-        return skip
+    cloud = cloud_or_skip(ctx, "budgets")
+    if isinstance(cloud, Outcome):
+        return cloud
     account = cloud.account_id or "unknown"
     in_account = {str(b.get("name")) for b in cloud.all("budgets")}
     budgets = cloud.resources("budgets")
@@ -194,10 +193,9 @@ def cloud_budget_enforced(ctx: Context) -> Outcome:
 # --- RC0107: cost anomaly detection ----------------------------------------------------------------
 
 def cloud_cost_anomaly_monitor(ctx: Context) -> Outcome:
-    cloud, skip = cloud_or_skip(ctx, "ce")
-    if cloud is None:
-        assert skip is not None
-        return skip
+    cloud = cloud_or_skip(ctx, "ce")
+    if isinstance(cloud, Outcome):
+        return cloud
     told: list[Evidence] = []
     mute: list[Evidence] = []
     for m in cloud.resources("anomaly_monitors"):
@@ -240,10 +238,9 @@ def _throttle_text(t: Mapping[str, Any]) -> str | None:
 
 
 def cloud_throttling_live(ctx: Context) -> Outcome:
-    cloud, skip = cloud_or_skip(ctx)
-    if cloud is None:
-        assert skip is not None
-        return skip
+    cloud = cloud_or_skip(ctx)
+    if isinstance(cloud, Outcome):
+        return cloud
     api_gone = cloud.unavailable("apigateway")
     fn_gone = cloud.unavailable("lambda")
     if api_gone and fn_gone:

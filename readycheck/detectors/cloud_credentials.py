@@ -40,10 +40,9 @@ def masked_key_id(key_id: str) -> str:
 # --- RC0208: access key age ------------------------------------------------------------------------
 
 def cloud_access_key_age(ctx: Context) -> Outcome:
-    cloud, skip = cloud_or_skip(ctx, "iam")
-    if cloud is None:
-        assert skip is not None
-        return skip
+    cloud = cloud_or_skip(ctx, "iam")
+    if isinstance(cloud, Outcome):
+        return cloud
     max_age = int(ctx.param("max_access_key_age_days", ctx.policy.cloud.max_access_key_age_days))
     unused_days = int(ctx.param("max_unused_days", 90))
     now = cloud.collected_at
@@ -153,10 +152,9 @@ def _is_twin(secret: Mapping[str, Any], declared: str) -> bool:
 
 
 def cloud_secret_rotation_live(ctx: Context) -> Outcome:
-    cloud, skip = cloud_or_skip(ctx, "secretsmanager")
-    if cloud is None:
-        assert skip is not None
-        return skip
+    cloud = cloud_or_skip(ctx, "secretsmanager")
+    if isinstance(cloud, Outcome):
+        return cloud
     secrets = cloud.resources("secrets")
     if not secrets:
         return outcome(Status.SKIP, "no Secrets Manager secret in scope: nothing to rotate")

@@ -94,10 +94,9 @@ def cloud_bedrock_guardrails(ctx: Context) -> Outcome:
     uses = bedrock_uses(ctx.index)
     if not uses:
         return outcome(Status.SKIP, "the agent does not call Bedrock: no Bedrock guardrail to expect")
-    cloud, skip = cloud_or_skip(ctx, "bedrock")
-    if cloud is None:
-        assert skip is not None
-        return skip
+    cloud = cloud_or_skip(ctx, "bedrock")
+    if isinstance(cloud, Outcome):
+        return cloud
     every = cloud.all("guardrails")
     ready: list[Evidence] = []
     other: list[Evidence] = []

@@ -162,10 +162,9 @@ def _say(g: Grant) -> str:
 
 
 def cloud_iam_least_privilege(ctx: Context) -> Outcome:
-    snap, skip = cloud_or_skip(ctx, "iam")
-    if snap is None:
-        assert skip is not None
-        return skip
+    snap = cloud_or_skip(ctx, "iam")
+    if isinstance(snap, Outcome):
+        return snap
     roles = [r for r in snap.resources("iam_roles") if not str(r.get("path", "/")).startswith("/aws-service-role/")]
     users = snap.resources("iam_users")
     if not roles and not users:
@@ -204,10 +203,9 @@ def cloud_iam_least_privilege(ctx: Context) -> Outcome:
 
 
 def cloud_audit_trail(ctx: Context) -> Outcome:
-    snap, skip = cloud_or_skip(ctx, "cloudtrail")
-    if snap is None:
-        assert skip is not None
-        return skip
+    snap = cloud_or_skip(ctx, "cloudtrail")
+    if isinstance(snap, Outcome):
+        return snap
     account = snap.account_id or "?"
     trails = snap.resources("trails")
     partial = snap.partial_note("cloudtrail")

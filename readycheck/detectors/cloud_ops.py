@@ -44,10 +44,9 @@ def _alarm_label(alarm: Resource) -> str:
 
 
 def cloud_alarms_live(ctx: Context) -> Outcome:
-    snap, skip = cloud_or_skip(ctx, "cloudwatch")
-    if snap is None:
-        assert skip is not None
-        return skip
+    snap = cloud_or_skip(ctx, "cloudwatch")
+    if isinstance(snap, Outcome):
+        return snap
     account = _account(ctx)
     in_scope = snap.resources("alarms")
     every = snap.all("alarms")
@@ -115,10 +114,9 @@ def cloud_alarms_live(ctx: Context) -> Outcome:
 
 # --- RC0304 ----------------------------------------------------------------------------------------
 def cloud_log_retention(ctx: Context) -> Outcome:
-    snap, skip = cloud_or_skip(ctx, "logs")
-    if snap is None:
-        assert skip is not None
-        return skip
+    snap = cloud_or_skip(ctx, "logs")
+    if isinstance(snap, Outcome):
+        return snap
     account = _account(ctx)
     kept: list[Evidence] = []
     forever: list[Evidence] = []
@@ -178,10 +176,9 @@ def _aliases(fn: Resource) -> str:
 
 
 def cloud_rollback_targets(ctx: Context) -> Outcome:
-    snap, skip = cloud_or_skip(ctx, "lambda")
-    if snap is None:
-        assert skip is not None
-        return skip
+    snap = cloud_or_skip(ctx, "lambda")
+    if isinstance(snap, Outcome):
+        return snap
     account = _account(ctx)
     good: list[Evidence] = []
     bad: list[Evidence] = []

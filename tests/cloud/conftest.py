@@ -141,6 +141,26 @@ def auth_moto() -> Iterator[str]:
             proc.wait()
 
 
+def use_auditor_denied_secrets(url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """On an IAM-enforcing moto server (``auth_moto``): create the user ``auditor``, allowed
+    everything but Secrets Manager, and make its key the environment's. Returns the key."""
+    import boto3
+
+    admin = boto3.Session().client("iam", region_name=REGION, endpoint_url=url, aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY)
+    admin.create_user(UserName="auditor")
+    key: dict[str, str] = admin.create_access_key(UserName="auditor")["AccessKey"]
+    admin.put_user_policy(UserName="auditor", PolicyName="all-but-secrets", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "*"},
+        ],
+    }))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    return key
+
+
 def _zip() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

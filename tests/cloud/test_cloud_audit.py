@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.cloud.conftest import FAKE_KEY, build_account, closed_port, isolate_aws_env
+from tests.cloud.conftest import use_auditor_denied_secrets, FAKE_KEY, build_account, closed_port, isolate_aws_env
 from tests.conftest import cli
 
 CLOUD_CHECKS = ("RC0106", "RC0107", "RC0108", "RC0208", "RC0209", "RC0303", "RC0304", "RC0802", "RC0906", "RC0907", "RC1205")
@@ -170,21 +170,8 @@ def test_without_credentials_the_cloud_checks_skip_and_the_repo_audit_runs(monke
 
 
 def test_a_denied_service_is_marked_and_the_rest_is_judged(auth_moto: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import boto3
-
     isolate_aws_env(monkeypatch, tmp_path, auth_moto)
-    admin = boto3.Session().client("iam", region_name="us-east-1", aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY)
-    admin.create_user(UserName="auditor")
-    key = admin.create_access_key(UserName="auditor")["AccessKey"]
-    admin.put_user_policy(UserName="auditor", PolicyName="all-but-secrets", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "*"},
-        ],
-    }))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    key = use_auditor_denied_secrets(auth_moto, monkeypatch)
     code, out, err = cli("audit", str(_project(tmp_path)), "--aws", "--select", "cloud")
     assert "Traceback" not in out + err
     assert code in (0, 1)

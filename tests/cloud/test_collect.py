@@ -21,7 +21,7 @@ from readycheck.cloud.collect import (
 )
 from readycheck.cloud.snapshot import SERVICES, validate_snapshot
 from readycheck.config import CloudSettings
-from tests.cloud.conftest import FAKE_KEY, REGION, Account, build_account, closed_port, isolate_aws_env, reset_moto
+from tests.cloud.conftest import use_auditor_denied_secrets, FAKE_KEY, REGION, Account, build_account, closed_port, isolate_aws_env, reset_moto
 
 READS = ("List", "Get", "Describe")
 FAST = CloudSettings(max_attempts=1)  # moto answers unimplemented operations with HTTP 500: no retries
@@ -331,18 +331,7 @@ def test_access_denied_on_one_service(auth_moto: str, monkeypatch: pytest.Monkey
     import boto3
 
     isolate_aws_env(monkeypatch, tmp_path, auth_moto)
-    admin = boto3.client("iam", region_name=REGION, aws_access_key_id=FAKE_KEY, aws_secret_access_key=FAKE_KEY)
-    admin.create_user(UserName="auditor")
-    key = admin.create_access_key(UserName="auditor")["AccessKey"]
-    admin.put_user_policy(UserName="auditor", PolicyName="all-but-secrets", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "*"},
-        ],
-    }))
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    key = use_auditor_denied_secrets(auth_moto, monkeypatch)
     # a fresh session: boto3's default session may hold credentials resolved by an earlier test
     boto3.Session().client("logs", region_name=REGION).create_log_group(logGroupName="/aws/lambda/support-agent-api")
     data = collect_snapshot(CloudSettings(max_attempts=1, services=("secretsmanager", "logs", "iam")))
