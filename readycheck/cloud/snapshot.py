@@ -7,34 +7,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from readycheck.errors import ConfigError
 
-__all__ = ["SERVICES", "RESOURCE_SERVICE", "CloudScope", "CloudSnapshot", "load_snapshot", "snapshot_schema", "parse_time"]
+__all__ = ["SERVICES", "CloudScope", "CloudSnapshot", "load_snapshot", "snapshot_schema", "parse_time"]
 
 # Every service readycheck reads, in collection order.
 SERVICES: tuple[str, ...] = (
     "sts", "budgets", "ce", "secretsmanager", "iam", "cloudwatch", "logs", "cloudtrail",
     "lambda", "apigateway", "ecr", "s3", "bedrock",
 )
-# Resource kind -> the service that collects it.
-RESOURCE_SERVICE: Mapping[str, str] = {
-    "budgets": "budgets",
-    "anomaly_monitors": "ce",
-    "secrets": "secretsmanager",
-    "iam_users": "iam",
-    "iam_roles": "iam",
-    "alarms": "cloudwatch",
-    "log_groups": "logs",
-    "trails": "cloudtrail",
-    "lambda_functions": "lambda",
-    "api_stages": "apigateway",
-    "ecr_repositories": "ecr",
-    "s3_buckets": "s3",
-    "guardrails": "bedrock",
-    "bedrock_logging": "bedrock",
-}
 # Resources that belong to the whole account rather than to one agent: when a scope is set and
 # none of them matches it, the account's own are judged (a budget is rarely named after an agent).
 ACCOUNT_WIDE = frozenset({"budgets", "anomaly_monitors", "trails", "bedrock_logging"})
@@ -218,7 +201,3 @@ def load_snapshot(path: Path, scope: CloudScope | None = None) -> CloudSnapshot:
         raise ConfigError(f"{path}: the cloud snapshot is not valid JSON ({str(exc)[:120]})") from None
     validate_snapshot(data, str(path))
     return CloudSnapshot(data, scope, source=str(path))
-
-
-def iter_in_scope(snapshot: CloudSnapshot, kinds: Iterable[str]) -> list[tuple[str, Mapping[str, Any]]]:
-    return [(kind, r) for kind in kinds for r in snapshot.resources(kind)]
