@@ -291,20 +291,21 @@ def _ordered(a: Mapping[str, Any], b: Mapping[str, Any], known: Sequence[str]) -
     return [k for k in known if k in keys] + sorted(keys - set(known))
 
 
-def _questions(report: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def _by_id(report: Mapping[str, Any], section: str) -> dict[str, Mapping[str, Any]]:
+    """A report's ``questions`` or ``results`` by id (entries without a string id are ignored)."""
     out: dict[str, Mapping[str, Any]] = {}
-    for q in report.get("questions") or ():
-        if isinstance(q, Mapping) and isinstance(q.get("id"), str):
-            out[q["id"]] = q
+    for entry in report.get(section) or ():
+        if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            out[entry["id"]] = entry
     return out
+
+
+def _questions(report: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return _by_id(report, "questions")
 
 
 def _results(report: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    out: dict[str, Mapping[str, Any]] = {}
-    for r in report.get("results") or ():
-        if isinstance(r, Mapping) and isinstance(r.get("id"), str):
-            out[r["id"]] = r
-    return out
+    return _by_id(report, "results")
 
 
 def _ref(report: Mapping[str, Any], fallback: str = "report") -> ReportRef:
