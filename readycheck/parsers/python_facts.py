@@ -17,7 +17,7 @@ import ast
 import sys
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 __all__ = ["Unknown", "CallValue", "Combination", "Guard", "RetryLoop", "qualname_matches", "first_match", "ImportFact", "CallFact", "FunctionFact", "PythonFacts", "parse_python"]
 
@@ -243,13 +243,117 @@ def _dotted(node: ast.AST) -> str | None:
     return ".".join(reversed(parts))
 
 
+_PLAIN_CONSTANTS = (str, int, bool, bytes, type(None))
+
+
+def _unparse_into(node: ast.AST, out: list[str], depth: int) -> bool:
+    """`ast.unparse` for the plain shapes most values take (names, attribute chains, calls,
+    literals, lists and dicts of those), appended to `out`; False for anything else, which
+    `ast.unparse` itself must spell. Output is exactly what `ast.unparse` writes: none of these
+    shapes takes parentheses, whatever the precedence around it."""
+    if depth > 40:
+        return False
+    t = type(node)
+    if t is ast.Name:
+        out.append(node.id)  # type: ignore[attr-defined]
+        return True
+    if t is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        if node.kind is not None or type(value) not in _PLAIN_CONSTANTS:  # type: ignore[attr-defined]
+            return False
+        out.append(repr(value))
+        return True
+    if t is ast.Attribute:
+        value_node = node.value  # type: ignore[attr-defined]
+        vt = type(value_node)
+        if vt is not ast.Name and vt is not ast.Attribute and vt is not ast.Call:
+            return False
+        if not _unparse_into(value_node, out, depth + 1):
+            return False
+        out.append(".")
+        out.append(node.attr)  # type: ignore[attr-defined]
+        return True
+    if t is ast.Call:
+        call = cast(ast.Call, node)
+        ft = type(call.func)
+        if ft is not ast.Name and ft is not ast.Attribute and ft is not ast.Call:
+            return False
+        if not _unparse_into(call.func, out, depth + 1):
+            return False
+        out.append("(")
+        comma = False
+        for arg in call.args:
+            if comma:
+                out.append(", ")
+            comma = True
+            if type(arg) is ast.Starred:
+                out.append("*")
+                if not _unparse_into(arg.value, out, depth + 1):
+                    return False
+            elif not _unparse_into(arg, out, depth + 1):
+                return False
+        for kw in call.keywords:
+            if comma:
+                out.append(", ")
+            comma = True
+            if kw.arg is None:
+                out.append("**")
+            else:
+                out.append(kw.arg)
+                out.append("=")
+            if not _unparse_into(kw.value, out, depth + 1):
+                return False
+        out.append(")")
+        return True
+    if t is ast.List:
+        out.append("[")
+        first = True
+        for elt in node.elts:  # type: ignore[attr-defined]
+            if not first:
+                out.append(", ")
+            first = False
+            if type(elt) is ast.Starred or not _unparse_into(elt, out, depth + 1):
+                return False
+        out.append("]")
+        return True
+    if t is ast.Dict:
+        out.append("{")
+        first = True
+        for k, v in zip(node.keys, node.values):  # type: ignore[attr-defined]
+            if not first:
+                out.append(", ")
+            first = False
+            if k is None:
+                out.append("**")
+            else:
+                if not _unparse_into(k, out, depth + 1):
+                    return False
+                out.append(": ")
+            if not _unparse_into(v, out, depth + 1):
+                return False
+        out.append("}")
+        return True
+    return False
+
+
+def _unparse(node: ast.AST) -> str:
+    """`ast.unparse(node)`, with a quick path for plain shapes."""
+    out: list[str] = []
+    try:
+        if _unparse_into(node, out, 0):
+            return "".join(out)
+    except Exception:  # noqa: BLE001 - e.g. an int too long to print: let ast.unparse decide
+        pass
+    return ast.unparse(node)
+
+
 def _short(node: ast.AST) -> str:
     """Source of a value for messages and matching; plain names are spelled without unparsing."""
     dotted = _dotted(node)
     if dotted is not None:
         return dotted
     try:
-        src = ast.unparse(node)
+        src = _unparse(node)
     except Exception:
         return "?"
     return src if len(src) <= 120 else src[:117] + "..."
@@ -290,6 +394,8 @@ def _fold(node: ast.AST, depth: int = 0) -> int | float | None:
 
 
 def _literal(node: ast.AST) -> Any:
+    if type(node) is ast.Constant:
+        return node.value  # what `ast.literal_eval` gives a constant
     if isinstance(node, ast.BinOp):
         folded = _fold(node)
         return folded if folded is not None else Unknown(_short(node))
@@ -301,21 +407,61 @@ def _literal(node: ast.AST) -> Any:
         return Unknown(_short(node))
 
 
-class _Collector(ast.NodeVisitor):
+# Fields that never hold code: expression contexts (Load, Store) and operators are nodes too.
+_NOT_CODE = frozenset({"ctx", "op", "ops", "type_comment", "kind", "type_ignores"})
+_CODE_FIELDS: dict[type, tuple[str, ...]] = {}
+_REVERSED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _code_fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold code (no contexts or operators), computed once."""
+    fields = _CODE_FIELDS.get(cls)
+    if fields is None:
+        fields = _CODE_FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f not in _NOT_CODE)
+    return fields
+
+
+def _depth_of(item: tuple[int, ast.stmt]) -> int:
+    return item[0]
+
+
+_TRY_STAR: type = getattr(ast, "TryStar", ast.Try)  # `try ... except*` (Python 3.11+)
+# What a scanned subtree holds: a statement that stops (raise, return, break), a try with handlers.
+_M_STOP = 1
+_M_TRY = 2
+# Events of the second pass, recorded by the walk in visiting order.
+_EV_CALL, _EV_DECORATOR, _EV_FUNCTION, _EV_IF, _EV_LOOP = range(5)
+# Binding steps of the prepass rounds.
+_P_ANNOTATION, _P_DOTTED, _P_VALUE, _P_WITH = range(4)
+
+
+class _Collector:
     def __init__(self, facts: PythonFacts) -> None:
         self.f = facts
         self.aliases: dict[str, str] = {}
-        self.func_stack: list[str] = []
-        self.try_depth = 0
-        self.except_depth = 0
-        self.loop_depth = 0
         self.wrappers: dict[str, str] = facts.wrappers
         self.constants: dict[str, Any] = {}
         self.exprs: dict[str, ast.expr | None] = {}  # names assigned exactly once -> their expression
         self.dict_items: dict[str, dict[str, ast.expr]] = {}  # params["key"] = value, by name
+        self._bound = False  # a binding was made (in this round of the prepass)
+        self._events: list[Any] = []
+        # Answers of `resolve`, once the prepass has settled every binding (it binds nothing after).
+        self._resolved: dict[int, tuple[ast.AST, str]] | None = None
 
     # --- name resolution -------------------------------------------------------------------
     def resolve(self, node: ast.AST, depth: int = 0) -> str:
+        """What a name, attribute chain or call names, through imports, bindings and wrappers."""
+        cache = self._resolved
+        if cache is None or depth:
+            return self._resolve(node, depth)
+        hit = cache.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        value = self._resolve(node, 0)
+        cache[id(node)] = (node, value)  # the node is kept: its id stays its own
+        return value
+
+    def _resolve(self, node: ast.AST, depth: int) -> str:
         if depth > 30:
             return "?"
         if isinstance(node, ast.Name):
@@ -323,7 +469,7 @@ class _Collector(ast.NodeVisitor):
                 return self.f.bindings[node.id]
             return self.aliases.get(node.id, node.id)
         if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value, depth + 1)
+            base = self._resolve(node.value, depth + 1)
             full = f"{base}.{node.attr}"
             # `self.client = OpenAI()` binds "self.client"
             if isinstance(node.value, ast.Name):
@@ -332,18 +478,18 @@ class _Collector(ast.NodeVisitor):
                     return self.f.bindings[key]
             return full
         if isinstance(node, ast.Call):
-            inner = self.resolve(node.func, depth + 1)
+            inner = self._resolve(node.func, depth + 1)
             if inner in self.wrappers:
                 return self.wrappers[inner]
             return inner + "()"
         if isinstance(node, ast.Subscript):
-            return self.resolve(node.value, depth + 1) + "[]"
+            return self._resolve(node.value, depth + 1) + "[]"
         if isinstance(node, ast.Await):
-            return self.resolve(node.value, depth + 1)
+            return self._resolve(node.value, depth + 1)
         if isinstance(node, (ast.BoolOp, ast.IfExp)):
             # `client or make_client()`, `a if cond else b`: the operand that names something known
             options = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
-            resolved = [self.resolve(v, depth + 1) for v in options]
+            resolved = [self._resolve(v, depth + 1) for v in options]
             known = [r for r, v in zip(resolved, options) if r != "?" and r != self.written(v) and "." in r]
             return known[0] if known else "?"
         return "?"
@@ -394,12 +540,14 @@ class _Collector(ast.NodeVisitor):
         old = self.f.bindings.get(key)
         if old is None or ("." not in old.replace("()", "") and "." in value):
             self.f.bindings[key] = value
+            self._bound = True
     def prepass(self, tree: ast.Module) -> None:
-        # One walk of the tree; the rounds below look only at the statements that bind names.
-        binders: list[ast.AST] = []
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef, ast.With, ast.AsyncWith)):
-                binders.append(node)
+        self._resolved = None
+        # One walk of the tree (`_scan`), which also records, in visiting order, what the second
+        # pass (`visit`) reads; the rounds below look only at the statements that bind names.
+        self._scan(tree)
+        # `_scan` walks depth first; a stable sort by depth gives breadth-first (`ast.walk`) order.
+        for node in [n for _, n in sorted(self._imports, key=_depth_of)]:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     local = a.asname or a.name.split(".")[0]
@@ -413,61 +561,23 @@ class _Collector(ast.NodeVisitor):
                     local = a.asname or a.name
                     self.aliases[local] = f"{mod}.{a.name}" if mod else a.name
                     self.f.imports.append(ImportFact(mod, a.name, local, node.lineno))
+        binders = [n for _, n in sorted(self._binders, key=_depth_of)]
         # Bindings need aliases; wrappers need bindings. Two rounds settle chains like
-        # `C = OpenAI; client = C()`.
-        returns_of = {
-            node.name: [n for n in ast.walk(node) if isinstance(n, ast.Return)]
-            for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
+        # `C = OpenAI; client = C()`. A round that changes nothing leaves the next one nothing to do.
+        returns_of = self._returns_of
+        plan: list[tuple[int, ast.AST, Any]] = []  # the binding steps of a round, in order
         for round_ in range(3):
-            for node in binders:
-                if isinstance(node, ast.AnnAssign) and isinstance(node.target, (ast.Name, ast.Attribute)):
-                    cls = self.annotation(node.annotation)
-                    if cls:
-                        self.bind(self.written(node.target), cls + "()")
-                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
-                        for t in node.targets:
-                            if isinstance(t, ast.Tuple) and len(t.elts) == len(node.value.elts):
-                                for te, ve in zip(t.elts, node.value.elts):
-                                    value = self.resolve(ve)
-                                    if isinstance(te, (ast.Name, ast.Attribute)) and value != "?" and "." in value:
-                                        self.bind(self.written(te), value)
-                    if isinstance(node.value, (ast.Call, ast.Name, ast.Attribute, ast.Await, ast.BoolOp, ast.IfExp)):
-                        value = self.resolve(node.value)
-                        if value != "?":
-                            for t in targets:
-                                key = self.written(t) if isinstance(t, (ast.Name, ast.Attribute)) else None
-                                if key and not key.startswith("?") and key != value:
-                                    self.bind(key, value)
-                    for t in targets:
-                        if isinstance(t, ast.Name) and round_ == 0:
-                            self.exprs[t.id] = node.value if t.id not in self.exprs else None
-                        if (
-                            round_ == 0 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
-                            and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str)
-                        ):
-                            self.dict_items.setdefault(t.value.id, {})[t.slice.value] = node.value
-                        if round_ == 0 and isinstance(t, (ast.Name, ast.Attribute)) and isinstance(node.value, _LITERAL_NODES):
-                            lit = _literal(node.value)
-                            if not isinstance(lit, Unknown):
-                                name = self.written(t)
-                                if name not in self.constants:
-                                    self.constants[name] = lit
-                                    self.f.assignments.append((name, lit, node.lineno))
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    for arg in node.args.args + node.args.kwonlyargs:
-                        cls = self.annotation(arg.annotation)
-                        if cls and arg.arg not in ("self", "cls"):
-                            self.bind(arg.arg, cls + "()")
-                elif isinstance(node, (ast.With, ast.AsyncWith)):
-                    for item in node.items:
-                        if isinstance(item.optional_vars, ast.Name):
-                            value = self.resolve(item.context_expr)
-                            if value != "?":
-                                self.bind(item.optional_vars.id, value)
+            self._bound = False
+            wrappers_before = dict(self.wrappers)
+            if round_ == 0:
+                for node in binders:
+                    self._first_round(node, plan)
+            else:
+                # Later rounds repeat only the steps that may bind: the rest of the first round
+                # (constants, single assignments, dict items) does not depend on bindings.
+                step = self._step
+                for kind, step_node, key in plan:
+                    step(kind, step_node, key)
             for name, returns in returns_of.items():
                 if returns and all(r.value is not None for r in returns):
                     targets_ = {self.resolve(r.value) for r in returns if r.value is not None}
@@ -475,9 +585,280 @@ class _Collector(ast.NodeVisitor):
                         target = targets_.pop()
                         if not target.startswith("?") and target.endswith("()"):
                             self.wrappers[name] = target
+            # Bindings only grow (a key is replaced at most once, and never back); each wrapper is
+            # set once a round. So a round that bound nothing and left the wrappers as they were
+            # starts the next round from the same state, and that round would repeat it exactly.
+            if not self._bound and self.wrappers == wrappers_before:
+                break
+        self._resolved = {}  # bindings and wrappers are settled: `resolve` answers stay true
+
+    def _step(self, kind: int, node: ast.AST, key: Any) -> None:
+        """One binding step of a prepass round (see `_first_round`)."""
+        if kind == _P_ANNOTATION:
+            cls = self.annotation(node)
+            if cls:
+                self.bind(key, cls + "()")
+        elif kind == _P_DOTTED:
+            value = self.resolve(node)
+            if value != "?" and "." in value:
+                self.bind(key, value)
+        elif kind == _P_VALUE:
+            value = self.resolve(node)
+            if value != "?":
+                for k in key:
+                    if k != value:
+                        self.bind(k, value)
+        else:  # _P_WITH
+            value = self.resolve(node)
+            if value != "?":
+                self.bind(key, value)
+
+    def _first_round(self, node: ast.AST, plan: list[tuple[int, ast.AST, Any]]) -> None:
+        """The first round's reading of one binder: its binding steps (run, and kept in `plan` for
+        the later rounds), then what only the first round records."""
+        steps: list[tuple[int, ast.AST, Any]] = []
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, (ast.Name, ast.Attribute)):
+            steps.append((_P_ANNOTATION, node.annotation, self.written(node.target)))
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+                for t in node.targets:
+                    if isinstance(t, ast.Tuple) and len(t.elts) == len(node.value.elts):
+                        for te, ve in zip(t.elts, node.value.elts):
+                            if isinstance(te, (ast.Name, ast.Attribute)):
+                                steps.append((_P_DOTTED, ve, self.written(te)))
+            if isinstance(node.value, (ast.Call, ast.Name, ast.Attribute, ast.Await, ast.BoolOp, ast.IfExp)):
+                keys = []
+                for t in targets:
+                    key = self.written(t) if isinstance(t, (ast.Name, ast.Attribute)) else None
+                    if key and not key.startswith("?"):
+                        keys.append(key)
+                if keys:
+                    steps.append((_P_VALUE, node.value, tuple(keys)))
+            for kind, step_node, key in steps:
+                self._step(kind, step_node, key)
+            plan.extend(steps)
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    self.exprs[t.id] = node.value if t.id not in self.exprs else None
+                if (
+                    isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                    and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str)
+                ):
+                    self.dict_items.setdefault(t.value.id, {})[t.slice.value] = node.value
+                if isinstance(t, (ast.Name, ast.Attribute)) and isinstance(node.value, _LITERAL_NODES):
+                    lit = _literal(node.value)
+                    if not isinstance(lit, Unknown):
+                        name = self.written(t)
+                        if name not in self.constants:
+                            self.constants[name] = lit
+                            self.f.assignments.append((name, lit, node.lineno))
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for arg in node.args.args + node.args.kwonlyargs:
+                if arg.annotation is not None and arg.arg not in ("self", "cls"):
+                    steps.append((_P_ANNOTATION, arg.annotation, arg.arg))
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    steps.append((_P_WITH, item.context_expr, item.optional_vars.id))
+        for kind, step_node, key in steps:
+            self._step(kind, step_node, key)
+        plan.extend(steps)
+
+    # --- the walk: binders, imports, returns, and the second pass's events, in one go ------------
+    def _scan(self, tree: ast.Module) -> None:
+        self._binders: list[tuple[int, ast.stmt]] = []
+        self._imports: list[tuple[int, ast.stmt]] = []
+        self._returns_of: dict[str, list[ast.Return]] = {}
+        self._returns: list[ast.Return] | None = None
+        self._events = []
+        self._ctx: tuple[str | None, bool, bool, bool] = (None, False, False, False)
+        self._block(tree.body, 1)
+
+    def _block(self, stmts: list[ast.stmt], depth: int) -> int:
+        """Scan statements at AST depth `depth`; the mask says what they hold (`_M_STOP`, `_M_TRY`)."""
+        mask = 0
+        stmt = self._stmt
+        for st in stmts:
+            mask |= stmt(st, depth)
+        return mask
+
+    def _stmt(self, st: ast.stmt, depth: int) -> int:
+        t = type(st)
+        if t is ast.Expr:
+            self._expr(st.value)  # type: ignore[attr-defined]
+            return 0
+        if t is ast.Assign or t is ast.AnnAssign:
+            self._binders.append((depth, st))
+        elif t is ast.Return:
+            if self._returns is not None:
+                self._returns.append(st)  # type: ignore[arg-type]
+            if st.value is not None:  # type: ignore[attr-defined]
+                self._expr(st.value)  # type: ignore[attr-defined]
+            return _M_STOP
+        elif t is ast.If:
+            return self._scan_if(st, depth)  # type: ignore[arg-type]
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            return self._scan_function(st, depth)  # type: ignore[arg-type]
+        elif t is ast.For or t is ast.AsyncFor or t is ast.While:
+            return self._scan_loop(st, depth)  # type: ignore[arg-type]
+        elif t is ast.ClassDef:
+            for dec in st.decorator_list:  # type: ignore[attr-defined]
+                self._expr(dec)
+            return self._block(st.body, depth + 1)  # type: ignore[attr-defined]
+        elif t is ast.With or t is ast.AsyncWith:
+            self._binders.append((depth, st))
+            for item in st.items:  # type: ignore[attr-defined]
+                self._expr(item.context_expr)
+                if item.optional_vars is not None:
+                    self._expr(item.optional_vars)
+            return self._block(st.body, depth + 1)  # type: ignore[attr-defined]
+        elif t is ast.Try or t is _TRY_STAR:
+            return self._scan_try(st, depth)  # type: ignore[arg-type]
+        elif t is ast.Match:
+            self._expr(st.subject)  # type: ignore[attr-defined]
+            mask = 0
+            for case in st.cases:  # type: ignore[attr-defined]
+                self._expr(case.pattern)
+                if case.guard is not None:
+                    self._expr(case.guard)
+                mask |= self._block(case.body, depth + 2)
+            return mask
+        elif t is ast.Import or t is ast.ImportFrom:
+            self._imports.append((depth, st))
+            return 0
+        elif t is ast.Break:
+            return _M_STOP
+        # any other statement holds expressions only
+        for name in _code_fields(t):
+            value = getattr(st, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self._expr(item)
+            elif isinstance(value, ast.AST):
+                self._expr(value)
+        return _M_STOP if t is ast.Raise else 0
+
+    def _scan_if(self, st: ast.If, depth: int) -> int:
+        event = [_EV_IF, st, 0]
+        self._events.append(event)
+        self._expr(st.test)
+        body = self._block(st.body, depth + 1)
+        event[2] = body
+        return body | self._block(st.orelse, depth + 1)
+
+    def _scan_loop(self, st: ast.For | ast.AsyncFor | ast.While, depth: int) -> int:
+        event = [_EV_LOOP, st, 0]
+        self._events.append(event)
+        saved = self._ctx
+        self._ctx = (saved[0], saved[1], saved[2], True)
+        if isinstance(st, ast.While):
+            self._expr(st.test)
+        else:
+            self._expr(st.target)
+            self._expr(st.iter)
+        mask = self._block(st.body, depth + 1) | self._block(st.orelse, depth + 1)
+        self._ctx = saved
+        event[2] = mask
+        return mask
+
+    def _scan_try(self, st: ast.Try | ast.TryStar, depth: int) -> int:
+        saved = self._ctx
+        if st.handlers:
+            self._ctx = (saved[0], True, saved[2], saved[3])
+        mask = self._block(st.body, depth + 1)
+        self._ctx = (saved[0], saved[1], True, saved[3])
+        for h in st.handlers:
+            if h.type is not None:
+                self._expr(h.type)
+            mask |= self._block(h.body, depth + 2)
+        self._ctx = saved
+        mask |= self._block(st.orelse, depth + 1) | self._block(st.finalbody, depth + 1)
+        if type(st) is ast.Try and st.handlers:
+            mask |= _M_TRY
+        return mask
+
+    def _scan_function(self, st: ast.FunctionDef | ast.AsyncFunctionDef, depth: int) -> int:
+        self._binders.append((depth, st))
+        for dec in st.decorator_list:
+            if isinstance(dec, ast.Call):
+                self._events.append((_EV_DECORATOR, dec, self._ctx, st.name))
+                for arg in dec.args:
+                    self._expr(arg)
+                for k in dec.keywords:
+                    self._expr(k.value)
+        self._events.append((_EV_FUNCTION, st))
+        # Defaults and annotations run at definition time: `q: str = Query(max_length=200)`,
+        # `Annotated[str, Field(max_length=80)]` are call sites of the enclosing scope.
+        args = st.args
+        for default_value in args.defaults:
+            self._expr(default_value)
+        for kw_default in args.kw_defaults:
+            if kw_default is not None:
+                self._expr(kw_default)
+        for parameter in [*args.posonlyargs, *args.args, *args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a)]:
+            if parameter.annotation is not None:
+                self._expr(parameter.annotation)
+        if st.returns is not None:
+            self._expr(st.returns)
+        saved = self._ctx
+        self._ctx = (st.name, False, False, False)
+        if depth == 1:  # a module-level function: a wrapper if every return resolves alike
+            returns: list[ast.Return] = []
+            self._returns_of[st.name] = returns
+            self._returns = returns
+            mask = self._block(st.body, depth + 1)
+            self._returns = None
+        else:
+            mask = self._block(st.body, depth + 1)
+        self._ctx = saved
+        return mask
+
+    def _expr(self, node: ast.AST) -> None:
+        """Record the calls in an expression, in the order a `NodeVisitor` visits them."""
+        events = self._events
+        ctx = self._ctx
+        stack: list[Any] = [node]
+        pop = stack.pop
+        push = stack.append
+        extend = stack.extend
+        Name, Constant, Attribute, Call = ast.Name, ast.Constant, ast.Attribute, ast.Call
+        while stack:
+            cur = pop()
+            t = type(cur)
+            if t is Name or t is Constant:
+                continue
+            if t is Attribute:
+                push(cur.value)
+                continue
+            if t is Call:
+                events.append((_EV_CALL, cur, ctx))
+                keywords = cur.keywords
+                if keywords:
+                    extend([k.value for k in reversed(keywords)])
+                args = cur.args
+                if args:
+                    extend(reversed(args))
+                push(cur.func)
+                continue
+            fields = _REVERSED_FIELDS.get(t)
+            if fields is None:
+                fields = _REVERSED_FIELDS[t] = tuple(reversed(_code_fields(t)))
+            for name in fields:
+                value = getattr(cur, name, None)
+                if type(value) is list:
+                    for item in reversed(value):
+                        if isinstance(item, ast.AST):
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    push(value)
 
     # --- second pass: calls with context --------------------------------------------------------
     def _literal(self, node: ast.AST, depth: int = 0) -> Any:
+        if type(node) is ast.Constant:
+            return node.value
         if isinstance(node, ast.Name) and node.id in self.constants:
             return self.constants[node.id]
         if isinstance(node, ast.Name) and depth < 4 and self.exprs.get(node.id) is not None:
@@ -535,7 +916,7 @@ class _Collector(ast.NodeVisitor):
             out.update(self.dict_items.get(name, {}))
         return out
 
-    def _call_fact(self, node: ast.Call, decorates: str | None = None) -> CallFact:
+    def _call_fact(self, node: ast.Call, ctx: tuple[str | None, bool, bool, bool], decorates: str | None = None) -> CallFact:
         kwargs: dict[str, Any] = {}
         star = False
         for kw in node.keywords:
@@ -557,24 +938,48 @@ class _Collector(ast.NodeVisitor):
             args=tuple(self._literal(a) for a in node.args),
             kwargs=kwargs,
             has_star_kwargs=star,
-            function=self.func_stack[-1] if self.func_stack else None,
-            in_try=self.try_depth > 0,
-            in_except=self.except_depth > 0,
-            in_loop=self.loop_depth > 0,
+            function=ctx[0],
+            in_try=ctx[1],
+            in_except=ctx[2],
+            in_loop=ctx[3],
             is_decorator=decorates is not None,
             decorates=decorates,
         )
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        names = []
-        for dec in node.decorator_list:
-            if isinstance(dec, ast.Call):
-                names.append(self.resolve(dec.func))
-                self.f.calls.append(self._call_fact(dec, decorates=node.name))
-                for arg in list(dec.args) + [k.value for k in dec.keywords]:
-                    self.visit(arg)
+    def visit(self, tree: ast.Module) -> None:
+        """The second pass: the events `prepass` recorded while walking `tree`, in the order an
+        `ast.NodeVisitor` would meet them (calls with their context, functions, ifs, loops)."""
+        facts = self.f
+        calls = facts.calls
+        calls_by_function = facts.calls_by_function
+        for event in self._events:
+            kind = event[0]
+            if kind == _EV_CALL:
+                node, ctx = event[1], event[2]
+                fact = self._call_fact(node, ctx)
+                calls.append(fact)
+                if ctx[0] is not None:
+                    callees = calls_by_function.setdefault(ctx[0], set())
+                    callees.add(fact.func.split(".")[-1])
+                    # A function handed to another call runs from here too: breaker.call(self._ask),
+                    # executor.submit(work), asyncio.to_thread(fetch).
+                    for arg in node.args:
+                        if isinstance(arg, (ast.Name, ast.Attribute)):
+                            ref = _dotted(arg)
+                            if ref is not None:
+                                callees.add(ref.rsplit(".", 1)[-1])
+            elif kind == _EV_DECORATOR:
+                calls.append(self._call_fact(event[1], event[2], decorates=event[3]))
+            elif kind == _EV_FUNCTION:
+                self._function(event[1])
+            elif kind == _EV_IF:
+                if event[2] & _M_STOP:
+                    self._guard(event[1])
             else:
-                names.append(self.resolve(dec))
+                self._loop(event[1], event[2])
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        names = [self.resolve(dec.func) if isinstance(dec, ast.Call) else self.resolve(dec) for dec in node.decorator_list]
         self.f.functions.append(
             FunctionFact(
                 node.name,
@@ -584,58 +989,14 @@ class _Collector(ast.NodeVisitor):
                 isinstance(node, ast.AsyncFunctionDef),
             )
         )
-        # Defaults and annotations run at definition time: `q: str = Query(max_length=200)`,
-        # `Annotated[str, Field(max_length=80)]` are call sites of the enclosing scope.
-        args = node.args
-        for default_value in [*args.defaults, *(d for d in args.kw_defaults if d is not None)]:
-            self.visit(default_value)
-        for parameter in [*args.posonlyargs, *args.args, *args.kwonlyargs, *(a for a in (args.vararg, args.kwarg) if a)]:
-            if parameter.annotation is not None:
-                self.visit(parameter.annotation)
-        if node.returns is not None:
-            self.visit(node.returns)
-        self.func_stack.append(node.name)
-        saved = (self.try_depth, self.except_depth, self.loop_depth)
-        self.try_depth = self.except_depth = self.loop_depth = 0
-        for stmt in node.body:
-            self.visit(stmt)
-        self.try_depth, self.except_depth, self.loop_depth = saved
-        self.func_stack.pop()
 
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        for dec in node.decorator_list:
-            self.visit(dec)
-        for stmt in node.body:
-            self.visit(stmt)
-
-    def visit_Try(self, node: ast.Try) -> None:
-        if node.handlers:
-            self.try_depth += 1
-            for stmt in node.body:
-                self.visit(stmt)
-            self.try_depth -= 1
-        else:
-            for stmt in node.body:
-                self.visit(stmt)
-        self.except_depth += 1
-        for h in node.handlers:
-            self.visit(h)
-        self.except_depth -= 1
-        for stmt in node.orelse + node.finalbody:
-            self.visit(stmt)
-
-    visit_TryStar = visit_Try  # type: ignore[assignment]
-
-    def visit_If(self, node: ast.If) -> None:
-        stops = any(isinstance(n, (ast.Raise, ast.Return, ast.Break)) for stmt in node.body for n in ast.walk(stmt))
+    def _guard(self, node: ast.If) -> None:
+        """An `if` whose body stops (raise, return, break anywhere in it): a guard when it compares."""
         compares: list[ast.expr] = [n for n in ast.walk(node.test) if isinstance(n, ast.Compare)]
         test = node.test.operand if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not) else node.test
-        if stops and not compares and isinstance(test, ast.Call):
+        if not compares and isinstance(test, ast.Call):
             compares = [test]  # `if not store.claim(key): return`, `if already_sent(key): return`
-        if stops and compares:
+        if compares:
             names: list[str] = []
             for c in compares:
                 for n in ast.walk(c):
@@ -646,7 +1007,6 @@ class _Collector(ast.NodeVisitor):
                     elif isinstance(n, ast.Constant) and isinstance(n.value, str):
                         names.append(n.value)
             self.f.guards.append(Guard(node.lineno, tuple(names)))
-        self.generic_visit(node)
 
     def _retry_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
         tries = [n for n in ast.walk(node) if isinstance(n, ast.Try) and n.handlers]
@@ -673,35 +1033,14 @@ class _Collector(ast.NodeVisitor):
         )
         self.f.retry_loops.append(RetryLoop(node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno, attempts, source, jitter, backoff))
 
-    def _loop(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
-        self._retry_loop(node)
+    def _loop(self, node: ast.For | ast.AsyncFor | ast.While, mask: int) -> None:
+        if mask & _M_TRY:  # a retry loop catches something
+            self._retry_loop(node)
         if isinstance(node, ast.While):
             cond = _literal(node.test)
             if cond is True or cond == 1:
-                has_break = any(isinstance(n, (ast.Break, ast.Return, ast.Raise)) for n in ast.walk(node))
+                has_break = bool(mask & _M_STOP)
                 self.f.while_true_lines.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno, has_break))
-        self.loop_depth += 1
-        self.generic_visit(node)
-        self.loop_depth -= 1
-
-    visit_For = _loop
-    visit_AsyncFor = _loop
-    visit_While = _loop
-
-    def visit_Call(self, node: ast.Call) -> None:
-        fact = self._call_fact(node)
-        self.f.calls.append(fact)
-        if self.func_stack:
-            callees = self.f.calls_by_function.setdefault(self.func_stack[-1], set())
-            callees.add(fact.func.split(".")[-1])
-            # A function handed to another call runs from here too: breaker.call(self._ask),
-            # executor.submit(work), asyncio.to_thread(fetch).
-            for arg in node.args:
-                if isinstance(arg, (ast.Name, ast.Attribute)):
-                    ref = _dotted(arg)
-                    if ref is not None:
-                        callees.add(ref.rsplit(".", 1)[-1])
-        self.generic_visit(node)
 
 
 def parse_python(text: str, filename: str = "<file>") -> PythonFacts:

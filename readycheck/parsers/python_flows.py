@@ -72,6 +72,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, cast
 
+from readycheck.parsers.python_facts import _unparse  # `ast.unparse`, quicker for plain shapes
+
 __all__ = [
     "Flow",
     "extract_flows",
@@ -341,8 +343,17 @@ _SINK_ROOTS = _HTTP_ROOTS + ("stripe", "braintree", "boto3", "smtplib", "paramik
 
 def _maybe_sink(qualname: str) -> bool:
     """A call that may be a sink or a destructive action: worth tracing a function's parameters for."""
-    plain = _plain(qualname)
-    return plain in _EXACT_SINKS or plain.rsplit(".", 1)[-1] in _SINK_METHOD_TAILS or plain.startswith(_SINK_ROOTS)
+    hit = _MAYBE_SINK.get(qualname)
+    if hit is None:
+        plain = _plain(qualname)
+        hit = plain in _EXACT_SINKS or plain.rsplit(".", 1)[-1] in _SINK_METHOD_TAILS or plain.startswith(_SINK_ROOTS)
+        if len(_MAYBE_SINK) > 100_000:
+            _MAYBE_SINK.clear()
+        _MAYBE_SINK[qualname] = hit
+    return hit
+
+
+_MAYBE_SINK: dict[str, bool] = {}  # answers of `_maybe_sink`, by qualname
 
 
 # --- small helpers -----------------------------------------------------------------------------------------
@@ -350,6 +361,8 @@ def _maybe_sink(qualname: str) -> bool:
 # skipping them takes a third of the nodes out of every walk.
 _NOT_CODE = frozenset({"ctx", "op", "ops", "type_comment", "kind", "type_ignores"})
 _LEAVES = (ast.Constant, ast.Name, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.alias)
+_TRY_STAR: type = getattr(ast, "TryStar", ast.Try)  # `try ... except*` (Python 3.11+)
+_LEAF_TYPES = frozenset(_LEAVES)  # parsed trees hold no subclasses of node types
 _CODE_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -403,7 +416,7 @@ def _tail(qualname: str) -> str:
 
 def _short(node: ast.AST, limit: int = 60) -> str:
     try:
-        text = ast.unparse(node)
+        text = _unparse(node)
     except Exception:  # pragma: no cover - ast.unparse handles every parsed node
         return "?"
     text = " ".join(text.split())
@@ -870,11 +883,28 @@ class _Module:
         return False
 
     def is_llm_call(self, call: ast.Call, qualname: str) -> bool:
-        q = _RUNNABLE_HOPS.sub("", qualname) if "with_" in qualname or "bind" in qualname else qualname
-        if _matches(q, _llm_patterns()):
+        kind = _LLM_QUALNAMES.get(qualname)
+        if kind is None:
+            kind = _llm_qualname(qualname)
+        if kind == 1:
             return True
-        plain = _plain(q)
-        return plain.endswith(_SDK_TAILS) and any(k.arg == "model" for k in call.keywords)
+        return kind == 2 and any(k.arg == "model" for k in call.keywords)
+
+
+def _llm_qualname(qualname: str) -> int:
+    """1: a model call by its name; 2: one if it names a model (an SDK's method); 0: neither. Memoised."""
+    q = _RUNNABLE_HOPS.sub("", qualname) if "with_" in qualname or "bind" in qualname else qualname
+    if _matches(q, _llm_patterns()):
+        kind = 1
+    else:
+        kind = 2 if _plain(q).endswith(_SDK_TAILS) else 0
+    if len(_LLM_QUALNAMES) > 100_000:
+        _LLM_QUALNAMES.clear()
+    _LLM_QUALNAMES[qualname] = kind
+    return kind
+
+
+_LLM_QUALNAMES: dict[str, int] = {}
 
 
 # --- one function (or the module body) ---------------------------------------------------------------------
@@ -961,82 +991,100 @@ class _Scope:
             self.stmt(st, conds)
 
     def stmt(self, st: ast.stmt, conds: tuple[ast.If, ...]) -> None:
-        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        # Dispatch on the exact node type (parsed trees hold no subclasses), commonest first.
+        t = type(st)
+        if t is ast.Expr:
+            value = st.value  # type: ignore[attr-defined]
+            if type(value) is ast.Call:
+                self.validators.append((value, st.lineno))
+            self.exprs(value, conds)
+            return
+        if t is ast.Assign:
+            assign = cast(ast.Assign, st)
+            for target in assign.targets:
+                self.event("assign", target, assign.value, assign.lineno)
+                if isinstance(assign.value, ast.Dict) and isinstance(target, (ast.Name, ast.Attribute)) and _REGISTRY_NAME.search(_written(target)):
+                    self.m.registries.append((_written(target), assign.value))
+            self.exprs(assign.value, conds)
+            return
+        if t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            fn = cast("ast.FunctionDef | ast.AsyncFunctionDef", st)
             cls = self.node if isinstance(self.node, ast.ClassDef) else None
-            self.m.defs.append(_Def(st, cls, isinstance(self.node, ast.Module)))
-            self.m.defined.add(st.name)
-            self.m.pending.append(_Scope(self.m, st, cls))  # its own scope
+            self.m.defs.append(_Def(fn, cls, isinstance(self.node, ast.Module)))
+            self.m.defined.add(fn.name)
+            self.m.pending.append(_Scope(self.m, fn, cls))  # its own scope
             return
-        if isinstance(st, ast.ClassDef):
-            self.m.classes.add(st.name)
-            self.m.pending.append(_Scope(self.m, st, None))
+        if t is ast.ClassDef:
+            klass = cast(ast.ClassDef, st)
+            self.m.classes.add(klass.name)
+            self.m.pending.append(_Scope(self.m, klass, None))
             return
-        if isinstance(st, ast.If):
-            if _dead(st.test):
-                self.block(st.orelse, conds)
+        if t is ast.If:
+            branch = cast(ast.If, st)
+            if _dead(branch.test):
+                self.block(branch.orelse, conds)
                 return
-            self.exprs(st.test, conds)
-            self.check(st.test, st.lineno, st)  # guards what it contains
-            if _stops(st.body) and _negative(st.test):
-                self.check(st.test, st.lineno, None)  # `if x not in ALLOWED: raise` guards what follows
-            inner = conds + (st,)
-            self.block(st.body, inner)
-            self.block(st.orelse, inner)
+            self.exprs(branch.test, conds)
+            self.check(branch.test, branch.lineno, branch)  # guards what it contains
+            if _stops(branch.body) and _negative(branch.test):
+                self.check(branch.test, branch.lineno, None)  # `if x not in ALLOWED: raise` guards what follows
+            inner = conds + (branch,)
+            self.block(branch.body, inner)
+            self.block(branch.orelse, inner)
             return
-        if isinstance(st, ast.Assert):
-            self.check(st.test, st.lineno, None)
-            self.exprs(st.test, conds)
+        if t is ast.Assert:
+            assertion = cast(ast.Assert, st)
+            self.check(assertion.test, assertion.lineno, None)
+            self.exprs(assertion.test, conds)
             return
-        if isinstance(st, (ast.For, ast.AsyncFor)):
-            self.event("iter", st.target, st.iter, st.lineno)
-            self.exprs(st.iter, conds)
-            self.block(st.body, conds)
-            self.block(st.orelse, conds)
+        if t is ast.For or t is ast.AsyncFor:
+            loop = cast("ast.For | ast.AsyncFor", st)
+            self.event("iter", loop.target, loop.iter, loop.lineno)
+            self.exprs(loop.iter, conds)
+            self.block(loop.body, conds)
+            self.block(loop.orelse, conds)
             return
-        if isinstance(st, ast.While):
-            self.exprs(st.test, conds)
-            self.block(st.body, conds)
-            self.block(st.orelse, conds)
+        if t is ast.While:
+            while_ = cast(ast.While, st)
+            self.exprs(while_.test, conds)
+            self.block(while_.body, conds)
+            self.block(while_.orelse, conds)
             return
-        if isinstance(st, (ast.With, ast.AsyncWith)):
-            for item in st.items:
+        if t is ast.With or t is ast.AsyncWith:
+            with_ = cast("ast.With | ast.AsyncWith", st)
+            for item in with_.items:
                 if item.optional_vars is not None:
-                    self.event("assign", item.optional_vars, item.context_expr, st.lineno)
+                    self.event("assign", item.optional_vars, item.context_expr, with_.lineno)
                 self.exprs(item.context_expr, conds)
-            self.block(st.body, conds)
+            self.block(with_.body, conds)
             return
-        if isinstance(st, (ast.Try, ast.TryStar)):
-            self.block(st.body, conds)
-            for h in st.handlers:
+        if t is ast.Try or t is _TRY_STAR:
+            try_ = cast("ast.Try | ast.TryStar", st)
+            self.block(try_.body, conds)
+            for h in try_.handlers:
                 self.block(h.body, conds)
-            self.block(st.orelse, conds)
-            self.block(st.finalbody, conds)
+            self.block(try_.orelse, conds)
+            self.block(try_.finalbody, conds)
             return
-        if isinstance(st, ast.Match):
-            self.exprs(st.subject, conds)
-            for case in st.cases:
+        if t is ast.Match:
+            match = cast(ast.Match, st)
+            self.exprs(match.subject, conds)
+            for case in match.cases:
                 self.block(case.body, conds)
             return
-        if isinstance(st, ast.Assign):
-            for t in st.targets:
-                self.event("assign", t, st.value, st.lineno)
-                if isinstance(st.value, ast.Dict) and isinstance(t, (ast.Name, ast.Attribute)) and _REGISTRY_NAME.search(_written(t)):
-                    self.m.registries.append((_written(t), st.value))
-            self.exprs(st.value, conds)
+        if t is ast.AnnAssign:
+            ann = cast(ast.AnnAssign, st)
+            if ann.value is not None:
+                self.event("assign", ann.target, ann.value, ann.lineno)
+                self.exprs(ann.value, conds)
             return
-        if isinstance(st, ast.AnnAssign):
-            if st.value is not None:
-                self.event("assign", st.target, st.value, st.lineno)
-                self.exprs(st.value, conds)
+        if t is ast.AugAssign:
+            aug = cast(ast.AugAssign, st)
+            self.event("aug", aug.target, aug.value, aug.lineno)
+            self.exprs(aug.value, conds)
             return
-        if isinstance(st, ast.AugAssign):
-            self.event("aug", st.target, st.value, st.lineno)
-            self.exprs(st.value, conds)
-            return
-        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call):
-            self.validators.append((st.value, st.lineno))
-        elif isinstance(st, (ast.Import, ast.ImportFrom)):
-            names = [st.module or ""] if isinstance(st, ast.ImportFrom) else [a.name for a in st.names]
+        if t is ast.Import or t is ast.ImportFrom:
+            names = [st.module or ""] if isinstance(st, ast.ImportFrom) else [a.name for a in cast(ast.Import, st).names]
             if any(n.split(".")[0] in _WEB_MODULES for n in names):
                 self.m.web = True
             return
@@ -1045,12 +1093,25 @@ class _Scope:
                 self.exprs(child, conds)
 
     def exprs(self, node: ast.expr, conds: tuple[ast.If, ...]) -> None:
+        # `_walk(node)`, inlined (same order), with the few node types that matter picked out.
         m = self.m
-        for cur in _walk(node):
+        stack: list[object] = [node]
+        pop = stack.pop
+        push = stack.append
+        extend = stack.extend
+        Name, Constant, Attribute, Call, Subscript = ast.Name, ast.Constant, ast.Attribute, ast.Call, ast.Subscript
+        while stack:
+            cur = pop()
             t = type(cur)
-            if t is ast.Name or t is ast.Constant:
+            if t is Name or t is Constant:
                 continue
-            if t is ast.Call:
+            if t is Attribute:
+                attribute = cast(ast.Attribute, cur)
+                if attribute.attr in _SOURCE_ATTRS:
+                    self.maybe_source = m.reads_tool_calls = True
+                push(attribute.value)
+                continue
+            if t is Call:
                 call = cast(ast.Call, cur)
                 self.calls.append((call, conds))
                 m.calls.append(call)
@@ -1060,10 +1121,13 @@ class _Scope:
                     self.maybe_source = True
                 if not self.sinky and _maybe_sink(qual):
                     self.sinky = True
-            elif t is ast.Attribute:
-                if cast(ast.Attribute, cur).attr in _SOURCE_ATTRS:
-                    self.maybe_source = m.reads_tool_calls = True
-            elif t is ast.Subscript:
+                push(call.func)
+                extend(call.args)
+                extend([k.value for k in call.keywords])
+                continue
+            if not isinstance(cur, ast.AST):
+                continue  # None in `{**x}` keys and missing defaults, names and other plain values
+            if t is Subscript:
                 key = cast(ast.Subscript, cur).slice
                 if type(key) is ast.Constant and key.value in _SOURCE_ATTRS:
                     self.maybe_source = m.reads_tool_calls = True
@@ -1073,6 +1137,15 @@ class _Scope:
             elif t is ast.comprehension:
                 comp = cast(ast.comprehension, cur)
                 self.event("iter", comp.target, comp.iter, getattr(comp.iter, "lineno", 0))
+            if t in _LEAF_TYPES:
+                continue
+            fields = _CODE_FIELDS.get(t)
+            for name in fields if fields is not None else _code_fields(t):
+                value = getattr(cur, name, None)
+                if type(value) is list:
+                    extend(value)
+                elif value is not None:
+                    push(value)
 
     def event(self, how: str, target: ast.AST, value: ast.AST, line: int) -> None:
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) and len(target.elts) == len(value.elts) and how == "assign":
