@@ -247,13 +247,14 @@ def _is_await_call(node: Node) -> bool:
 def _unwrap(node: Node, kinds: frozenset[str] = _TRANSPARENT) -> Node:
     """The expression inside parentheses, `await`, `!` and casts (iteratively: nesting may be deep)."""
     while True:
-        if node.type in kinds:
+        t = node.type
+        if t in kinds:
             inner = None
             for child in node.named_children:
                 if child.type not in ("type_arguments", "comment"):
                     inner = child
                     break
-        elif kinds is _TRANSPARENT and _is_await_call(node):
+        elif t == "call_expression" and kinds is _TRANSPARENT and _is_await_call(node):
             args = node.child_by_field_name("arguments")
             inner = args.named_children[0] if args is not None and args.named_child_count == 1 else None
         else:
@@ -262,6 +263,45 @@ def _unwrap(node: Node, kinds: frozenset[str] = _TRANSPARENT) -> Node:
             break
         node = inner
     return node
+
+
+class Flat(NamedTuple):
+    """The nodes of a tree that have children, in pre-order (the root first, whatever it has):
+    `ends[i]` is the index just past the subtree of `nodes[i]`. Leaves hold no facts, so the walks
+    here and in js_flows run over these lists instead of asking the tree node by node."""
+
+    nodes: list[Node]
+    types: list[str]
+    named: list[bool]
+    ends: list[int]
+
+
+def flatten(root: Node) -> Flat:
+    nodes, types, named, ends = [root], [root.type], [root.is_named], [1]
+    flat = Flat(nodes, types, named, ends)
+    cursor = root.walk()
+    down, up, right = cursor.goto_first_child, cursor.goto_parent, cursor.goto_next_sibling
+    if not down():
+        return flat
+    add_node, add_type, add_named, add_end = nodes.append, types.append, named.append, ends.append
+    open_ = [0]  # the ancestors of the cursor's node, as indices
+    push, pop = open_.append, open_.pop
+    while True:
+        if down():  # a node with children (a leaf costs no Node object)
+            up()
+            node: Node = cursor.node  # type: ignore[assignment]  # (never None on a node of a tree)
+            push(len(nodes))
+            add_node(node)
+            add_type(node.type)
+            add_named(node.is_named)
+            add_end(0)
+            down()
+            continue
+        while not right():
+            up()
+            ends[pop()] = len(nodes)
+            if not open_:
+                return flat
 
 
 # --- the walk -------------------------------------------------------------------------------------
@@ -319,6 +359,13 @@ class _Collector:
         # Node ids (Node.parent is slow on deep trees, so facts about parents are passed down).
         self.top_ids: set[int] = set()  # module-level statements
         self.fn_names: dict[int, tuple[str, bool]] = {}  # function value -> (name, module-level)
+        self.flat = Flat([], [], [], [])
+        # What name resolution reads from the tree, by node id: settling the bindings resolves
+        # the same expressions in several rounds.
+        self.plans: dict[int, tuple[Any, ...]] = {}
+        self.callees: dict[int, tuple[str | None, Node | None]] = {}
+        self.names: dict[int, str] = {}  # callee id -> its resolved name, once the bindings settled
+        self.import_calls: dict[int, str | None] = {}  # call id -> the module of `require("m")`/`import("m")`
 
     # --- text helpers ------------------------------------------------------------------------
     def text(self, node: Node) -> str:
@@ -496,6 +543,13 @@ class _Collector:
         return module, props, cur
 
     def import_call_module(self, call: Node) -> str | None:
+        key = call.id
+        if key in self.import_calls:
+            return self.import_calls[key]
+        module = self.import_calls[key] = self._import_call_module(call)
+        return module
+
+    def _import_call_module(self, call: Node) -> str | None:
         func = call.child_by_field_name("function")
         args = call.child_by_field_name("arguments")
         if func is None or args is None:
@@ -506,10 +560,15 @@ class _Collector:
                 return self.string_value(first)
         return None
 
-    def resolve(self, node: Node, depth: int = 0) -> str:
-        if depth > _RESOLVE_DEPTH:
-            return "?"
-        # Collect the member chain from the outside in, then resolve from the base outwards.
+    def plan(self, node: Node) -> tuple[Any, ...]:
+        """What `resolve` needs from the tree (which does not change while the bindings do):
+        ("?",), or (kind, member chain, base) with kind "name" (base: its text), "import", or
+        "call" (base: the call node)."""
+        key = node.id
+        plan = self.plans.get(key)
+        if plan is not None:
+            return plan
+        # Collect the member chain from the outside in; it is resolved from the base outwards.
         chain: list[str] = []  # property names, or "[]" for a subscript
         cur = _unwrap(node)
         while True:
@@ -523,28 +582,47 @@ class _Collector:
                 break
             obj = cur.child_by_field_name("object")
             if obj is None:
-                return "?"
+                plan = ("?",)
+                break
             cur = _unwrap(obj)
-        chain.reverse()
-        t = cur.type
-        written: str | None = None  # the chain as written, while it is plain names
-        if t in ("identifier", "this", "super"):
-            written = self.text(cur)
-            value = self.f.bindings.get(written) or self.aliases.get(written, written)
-        elif t == "import":
-            value = "import"
-        elif t in _CALLS:
-            value = self.resolve_call(cur, depth + 1)
-        else:
+        if plan is None:
+            chain.reverse()
+            t = cur.type
+            if t in ("identifier", "this", "super"):
+                plan = ("name", chain, self.text(cur))
+            elif t == "import":
+                plan = ("import", chain, None)
+            elif t in _CALLS:
+                plan = ("call", chain, cur)
+            else:
+                plan = ("?",)
+        self.plans[key] = plan
+        return plan
+
+    def resolve(self, node: Node, depth: int = 0) -> str:
+        if depth > _RESOLVE_DEPTH:
             return "?"
-        for part in chain:
+        plan = self.plan(node)
+        kind = plan[0]
+        if kind == "?":
+            return "?"
+        written: str | None = None  # the chain as written, while it is plain names
+        bindings = self.f.bindings
+        if kind == "name":
+            written = plan[2]
+            value = bindings.get(written) or self.aliases.get(written, written)
+        elif kind == "import":
+            value = "import"
+        else:
+            value = self.resolve_call(plan[2], depth + 1)
+        for part in plan[1]:
             if part == "[]":
                 value += "[]"
                 written = None
                 continue
             if written is not None:
                 written = f"{written}.{part}"
-                bound = self.f.bindings.get(written)
+                bound = bindings.get(written)
                 if bound is not None:
                     value = bound
                     continue
@@ -554,17 +632,20 @@ class _Collector:
         return _clip(value)
 
     def resolve_call(self, node: Node, depth: int) -> str:
+        key = node.id
         memo = self.resolved
         if memo is not None:
-            hit = memo.get(node.id)
+            hit = memo.get(key)
             if hit is not None:
                 return hit
-        if node.type == "call_expression":
-            module = self.import_call_module(node)
-            func = node.child_by_field_name("function")
-        else:
-            module = None
-            func = node.child_by_field_name("constructor")
+        callee = self.callees.get(key)
+        if callee is None:
+            if node.type == "call_expression":
+                callee = (self.import_call_module(node), node.child_by_field_name("function"))
+            else:
+                callee = (None, node.child_by_field_name("constructor"))
+            self.callees[key] = callee
+        module, func = callee
         if module is not None:
             value = module
         elif func is None:
@@ -573,7 +654,7 @@ class _Collector:
             inner = self.resolve(func, depth)
             value = self.wrappers[inner] if inner in self.wrappers else _clip(inner + "()")
         if memo is not None:
-            memo[node.id] = value
+            memo[key] = value
         return value
 
     def written(self, node: Node, depth: int = 0) -> str:
@@ -750,6 +831,12 @@ class _Collector:
     def settle(self) -> None:
         """Bindings need aliases; wrappers need bindings. Two rounds settle chains such as
         `const C = OpenAI; const client = C()`."""
+        wrappers: list[tuple[str, list[Node]]] = []  # functions whose every return is a call
+        for name, frame in self.frames:
+            returns = frame.returns
+            if not returns or any(r is None or _unwrap(r).type not in _CALLS for r in returns):
+                continue
+            wrappers.append((name, [_unwrap(r) for r in returns if r is not None]))
         for _ in range(2):
             self.f.bindings.clear()
             for key, type_name in self.typed:
@@ -765,11 +852,8 @@ class _Collector:
                     value = f"{value}.{prop}"
                 if key != value:
                     self.f.bindings.setdefault(key, value)
-            for name, frame in self.frames:
-                returns = frame.returns
-                if not returns or any(r is None or _unwrap(r).type not in _CALLS for r in returns):
-                    continue
-                targets = {self.resolve_call(_unwrap(r), 0) for r in returns if r is not None}
+            for name, calls in wrappers:
+                targets = {self.resolve_call(call, 0) for call in calls}
                 if len(targets) == 1:
                     target = targets.pop()
                     if not target.startswith("?"):
@@ -813,99 +897,141 @@ class _Collector:
             self.top_ids.add(child.id)
             if child.type == "export_statement":
                 self.top_ids.update(c.id for c in child.named_children)
-        stack: list[tuple[Node, _Ctx]] = [(root, _Ctx(None, False, False, False, None, (), None))]
-        while stack:
-            node, ctx = stack.pop()
-            t = node.type
-            label = ctx.label
-            if label is None and t not in _HANDLED:  # the common case: just descend
-                if t not in _SKIP:
-                    stack.extend([(c, ctx) for c in reversed(node.children) if c.child_count])
-                continue
-            if label is not None:
-                ctx = ctx._replace(label=None)
-            children: list[tuple[Node, _Ctx]] | None = None
+        flat = self.flat = flatten(root)
+        nodes, types, ends = flat.nodes, flat.types, flat.ends
+        # Each entry walks a range of the flat list: (next index, end, contexts) where contexts
+        # holds (end of a subtree, context inside it), innermost last. Statements whose parts get
+        # different contexts (`try`, `.catch(...)`, labels) suspend their entry and push one per
+        # part, so the parts run before the rest of the enclosing subtree.
+        work: list[tuple[int, int, list[tuple[int, _Ctx]]]] = [
+            (0, ends[0], [(ends[0], _Ctx(None, False, False, False, None, (), None))])
+        ]
+        while work:
+            i, stop, scopes = work.pop()
+            while i < stop:
+                while i >= scopes[-1][0]:
+                    scopes.pop()
+                ctx = scopes[-1][1]
+                t = types[i]
+                if t not in _HANDLED and ctx.label is None:  # the common case: just descend
+                    i = ends[i] if t in _SKIP else i + 1
+                    continue
+                descend, children = self.visit(nodes[i], t, ctx)
+                if descend is not None:
+                    if descend is not ctx:
+                        scopes.append((ends[i], descend))
+                    i += 1
+                    continue
+                k, i = i, ends[i]
+                if children:
+                    if i < stop:
+                        work.append((i, stop, scopes))
+                    for child, child_ctx in reversed(children):
+                        j = self.index_of(k, child)  # (a part without children holds no facts)
+                        if j is not None:
+                            work.append((j, ends[j], [(ends[j], child_ctx)]))
+                    break
 
-            if t in _CALLS:
-                if not _is_await_call(node):
-                    self.call_nodes.append((node, ctx))
-                if t == "call_expression":
-                    if node.start_byte not in self.handled_imports:
-                        module = self.import_call_module(node)
-                        if module is not None:
-                            self.add_import(module, None, "", node.start_point.row + 1)
-                    children = self.promise_catch(node, ctx)
-            elif t == "import_statement":
-                self.import_statement(node)
-                continue
-            elif t in ("lexical_declaration", "variable_declaration"):
-                self.declaration(node)
-            elif t == "assignment_expression":
-                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None and right is not None and left.type in ("identifier", "member_expression"):
-                    key = self.written(left)
-                    if not key.startswith("?") and self.module_of(right) is None:
-                        self.candidate(key, right, None)
-                        if right.type in _FUNCTIONS:
-                            self.fn_names[right.id] = (key.rsplit(".", 1)[-1], False)
-            elif t in ("public_field_definition", "field_definition"):
-                field_name = node.child_by_field_name("name") or node.child_by_field_name("property")
-                value = node.child_by_field_name("value")
-                field_key = self.key(field_name)
-                if field_key is not None and value is not None:
-                    self.candidate(f"this.{field_key}", value, None)
-                    if value.type in _FUNCTIONS:
-                        self.fn_names[value.id] = (field_key, False)
-            elif t in ("required_parameter", "optional_parameter", "assignment_pattern"):
-                self.parameter(node)
-            elif t in _FUNCTIONS:
-                name, top = self.function_name(node)
-                frame = _Frame()
-                if name is not None and top:
-                    self.frames.append((name, frame))
-                if name is not None:
-                    ctx = _Ctx(name, False, False, False, frame, (), None)
-                else:
-                    ctx = ctx._replace(frame=frame, targets=())
-                if t == "arrow_function":
-                    body = node.child_by_field_name("body")
-                    if body is not None and body.type != "statement_block":
-                        frame.returns.append(body)
-            elif t in _LOOPS:
-                index = None
-                if t != "for_in_statement" and self.infinite(node):
-                    index = len(self.loops)
-                    self.loops.append((node.start_point.row + 1, node.end_point.row + 1))
-                    self.exits.append(False)
-                ctx = ctx._replace(in_loop=True, targets=(*ctx.targets, _Target("loop", label, index)))
-            elif t == "switch_statement":
-                ctx = ctx._replace(targets=(*ctx.targets, _Target("switch", label, None)))
-            elif t == "labeled_statement":
+    def index_of(self, parent: int, node: Node) -> int | None:
+        """The index of `node`, a descendant of the node at `parent`; None for a leaf."""
+        if not node.child_count:
+            return None
+        nodes, ends = self.flat.nodes, self.flat.ends
+        target, start, end = node.id, node.start_byte, node.end_byte
+        j, stop = parent + 1, ends[parent]
+        while j < stop:  # pre-order, skipping the subtrees that cannot hold it
+            other = nodes[j]
+            if other.id == target:
+                return j
+            j = j + 1 if other.start_byte <= start and end <= other.end_byte else ends[j]
+        return None
+
+    def visit(self, node: Node, t: str, ctx: _Ctx) -> tuple[_Ctx | None, list[tuple[Node, _Ctx]] | None]:
+        """Facts from a node of a kind in _HANDLED (or carrying a label): the context for all its
+        children, or a list of (child, context) for some of them."""
+        label = ctx.label
+        if label is not None:
+            ctx = ctx._replace(label=None)
+        children: list[tuple[Node, _Ctx]] | None = None
+        if t in _CALLS:
+            if not _is_await_call(node):
+                self.call_nodes.append((node, ctx))
+            if t == "call_expression":
+                if node.start_byte not in self.handled_imports:
+                    module = self.import_call_module(node)
+                    if module is not None:
+                        self.add_import(module, None, "", node.start_point.row + 1)
+                children = self.promise_catch(node, ctx)
+        elif t == "import_statement":
+            self.import_statement(node)
+            return None, None
+        elif t in ("lexical_declaration", "variable_declaration"):
+            self.declaration(node)
+        elif t == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None and left.type in ("identifier", "member_expression"):
+                key = self.written(left)
+                if not key.startswith("?") and self.module_of(right) is None:
+                    self.candidate(key, right, None)
+                    if right.type in _FUNCTIONS:
+                        self.fn_names[right.id] = (key.rsplit(".", 1)[-1], False)
+        elif t in ("public_field_definition", "field_definition"):
+            field_name = node.child_by_field_name("name") or node.child_by_field_name("property")
+            value = node.child_by_field_name("value")
+            field_key = self.key(field_name)
+            if field_key is not None and value is not None:
+                self.candidate(f"this.{field_key}", value, None)
+                if value.type in _FUNCTIONS:
+                    self.fn_names[value.id] = (field_key, False)
+        elif t in ("required_parameter", "optional_parameter", "assignment_pattern"):
+            self.parameter(node)
+        elif t in _FUNCTIONS:
+            name, top = self.function_name(node)
+            frame = _Frame()
+            if name is not None and top:
+                self.frames.append((name, frame))
+            if name is not None:
+                ctx = _Ctx(name, False, False, False, frame, (), None)
+            else:
+                ctx = ctx._replace(frame=frame, targets=())
+            if t == "arrow_function":
                 body = node.child_by_field_name("body")
-                lab = node.child_by_field_name("label")
-                if body is not None:
-                    stack.append((body, ctx._replace(label=self.text(lab) if lab is not None else None)))
-                continue
-            elif t == "try_statement":
-                children = self.try_children(node, ctx)
-            elif t == "return_statement":
-                if ctx.frame is not None:
-                    value = next((c for c in node.named_children if c.type != "comment"), None)
-                    ctx.frame.returns.append(value)
-                self.mark_exits(ctx.targets)
-            elif t == "throw_statement":
-                self.mark_exits(ctx.targets)
-            elif t == "break_statement":
-                self.break_exits(node, ctx)
-                continue
-            elif t in _SKIP:
-                continue
-            if label is not None and t not in _LOOPS and t != "switch_statement":
-                ctx = ctx._replace(targets=(*ctx.targets, _Target("block", label, None)))
-
-            if children is None:
-                children = [(c, ctx) for c in node.children if c.child_count]
-            stack.extend(reversed(children))
+                if body is not None and body.type != "statement_block":
+                    frame.returns.append(body)
+        elif t in _LOOPS:
+            index = None
+            if t != "for_in_statement" and self.infinite(node):
+                index = len(self.loops)
+                self.loops.append((node.start_point.row + 1, node.end_point.row + 1))
+                self.exits.append(False)
+            ctx = ctx._replace(in_loop=True, targets=(*ctx.targets, _Target("loop", label, index)))
+        elif t == "switch_statement":
+            ctx = ctx._replace(targets=(*ctx.targets, _Target("switch", label, None)))
+        elif t == "labeled_statement":
+            body = node.child_by_field_name("body")
+            lab = node.child_by_field_name("label")
+            if body is not None:
+                return None, [(body, ctx._replace(label=self.text(lab) if lab is not None else None))]
+            return None, None
+        elif t == "try_statement":
+            children = self.try_children(node, ctx)
+        elif t == "return_statement":
+            if ctx.frame is not None:
+                value = next((c for c in node.named_children if c.type != "comment"), None)
+                ctx.frame.returns.append(value)
+            self.mark_exits(ctx.targets)
+        elif t == "throw_statement":
+            self.mark_exits(ctx.targets)
+        elif t == "break_statement":
+            self.break_exits(node, ctx)
+            return None, None
+        elif t in _SKIP:
+            return None, None
+        if label is not None and t not in _LOOPS and t != "switch_statement":
+            ctx = ctx._replace(targets=(*ctx.targets, _Target("block", label, None)))
+        if children is not None:
+            return None, children
+        return ctx, None
 
     def promise_catch(self, node: Node, ctx: _Ctx) -> list[tuple[Node, _Ctx]] | None:
         """`p.catch(handler)`: the chain before `.catch` is guarded, the handler is a catch block."""
@@ -977,7 +1103,7 @@ class _Collector:
             func, qualname = "?", "?"
         else:
             func = self.written(callee)
-            qualname = self.resolve(callee)
+            qualname = self.names[callee.id] = self.resolve(callee)
         return JsCall(
             func=func,
             qualname=qualname,
@@ -1034,7 +1160,7 @@ def parse_js(text: str, filename: str = "<file>") -> JsFacts:
         try:
             from readycheck.parsers.js_flows import extract_js_flows
 
-            facts.flows = extract_js_flows(root, src, collector.resolve)
+            facts.flows = extract_js_flows(root, src, collector.resolve, collector.flat, collector.names)
         except Exception:  # noqa: BLE001 - a tracing bug costs the flows of one file, not its facts
             facts.flows = []
         if root.has_error:

@@ -41,6 +41,7 @@ from typing import Callable, Iterator
 
 from tree_sitter import Node
 
+from readycheck.parsers.js_facts import Flat, flatten
 from readycheck.parsers.python_flows import FAIL_KINDS, Flow, _covers, _first, ancestors
 
 __all__ = ["extract_js_flows"]
@@ -70,6 +71,11 @@ _TRANSPARENT = frozenset({
 _SKIP = frozenset({
     "comment", "string", "number", "regex", "type_annotation", "type_arguments", "type_parameters",
     "interface_declaration", "type_alias_declaration", "import_statement", "hash_bang_line", "html_comment",
+})
+# Node kinds `_Module.visit` does something with; the walk just descends into the others.
+_VISITED = _SKIP | _FUNCTIONS | frozenset({
+    "variable_declarator", "assignment_expression", "augmented_assignment_expression", "for_in_statement", "pair",
+    "call_expression", "new_expression", "if_statement", "expression_statement", "member_expression",
 })
 
 # --- tables ---------------------------------------------------------------------------------------------
@@ -153,7 +159,20 @@ _SOURCE_HINT = re.compile(
     rb"openai|anthropic|[\"']ai[\"']|@ai-sdk|@google/genai|generative-ai|modelcontextprotocol|langchain|[Tt]ool|"
     rb"\breq\b|[Rr]equest|completions|generateText|streamText"
 )
+# Its literal alternatives, which `in` finds much faster than the pattern scans a large bundle.
+_SOURCE_WORDS = (
+    b"openai", b"anthropic", b"@ai-sdk", b"@google/genai", b"generative-ai", b"modelcontextprotocol", b"langchain",
+    b"Tool", b"tool", b"Request", b"request", b"completions", b"generateText", b"streamText",
+)
 _LLM: tuple[str, ...] | None = None
+
+
+def _may_hold_source(src: bytes) -> bool:
+    """`_SOURCE_HINT.search(src)`, answered by the literal words where they decide it."""
+    if any(word in src for word in _SOURCE_WORDS):
+        return True
+    # What is left of the pattern, `["']ai["']` and `\breq\b`, needs "ai" or "req".
+    return (b"ai" in src or b"req" in src) and _SOURCE_HINT.search(src) is not None
 
 
 def _llm_patterns(qualname: str) -> bool:
@@ -257,67 +276,93 @@ class _Module:
         return None
 
     # --- the walk ------------------------------------------------------------------------------------
-    def walk(self) -> None:
+    def walk(self, flat: Flat | None = None) -> None:
         module = _Scope(None, None)
         self.scopes.append(module)
-        stack: list[tuple[Node, _Scope, _Conds, str | None]] = [(self.root, module, None, None)]
-        while stack:
-            node, scope, conds, hint = stack.pop()
-            t = node.type
-            if t in _SKIP:
+        if flat is None or not flat.nodes or flat.nodes[0].id != self.root.id:
+            flat = flatten(self.root)
+        nodes, types, named, ends = flat.nodes, flat.types, flat.named, flat.ends
+        # Pre-order over the named nodes that have children (leaves hold nothing to trace);
+        # states holds (end of a subtree, (scope, the ifs around, name hint) inside it).
+        states: list[tuple[int, tuple[_Scope, _Conds, str | None]]] = []
+        inner = self.visit(nodes[0], module, None, None, True)
+        if inner is None:
+            return
+        states.append((ends[0], inner))
+        i, stop = 1, ends[0]
+        while i < stop:
+            while i >= states[-1][0]:
+                states.pop()
+            if not named[i]:
+                i = ends[i]
                 continue
-            if t in _FUNCTIONS and node is not self.root:
-                scope = self.function(node, scope, hint)
-                body_conds = None if scope.node is node else conds
-                children = [(c, scope, body_conds, None) for c in node.named_children if c.child_count]
-                stack.extend(reversed(children))
+            state = states[-1][1]
+            if types[i] not in _VISITED:  # the common case: descend, without a name hint
+                if state[2] is not None:
+                    states.append((ends[i], (state[0], state[1], None)))
+                i += 1
                 continue
-            hint_for_children: str | None = None
-            if t == "variable_declarator":
-                name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
-                if name is not None and value is not None:
-                    scope.events.append(("assign", name, value, _row(node)))
-                    if name.type == "identifier":
-                        hint_for_children = self.text(name)
-                        literal = self.string(value)
-                        if literal is not None:
-                            self.consts.setdefault(hint_for_children, literal)
-                        if _unwrap(value).type in _FUNCTIONS:
-                            self.named_fns[self.text(name)] = _unwrap(value)
-                        self.promisified(self.text(name), value)
-            elif t in ("assignment_expression", "augmented_assignment_expression"):
-                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None and right is not None:
-                    scope.events.append(("assign", left, right, _row(node)))
-                    if left.type in ("identifier", "member_expression"):
-                        hint_for_children = self.text(left).rsplit(".", 1)[-1]
-            elif t == "for_in_statement":
-                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None and right is not None:
-                    scope.events.append(("iter", left, right, _row(node)))
-            elif t == "pair":
-                key = node.child_by_field_name("key")
-                hint_for_children = self.text(key) if key is not None else None
-            elif t in ("call_expression", "new_expression"):
-                scope.calls.append((node, conds))
-                self.call(node, scope)
-            elif t == "if_statement":
-                cond = node.child_by_field_name("condition")
-                if cond is not None:
-                    body = node.child_by_field_name("consequence")
-                    self.check(scope, cond, _row(node), node)
-                    if body is not None and self.stops(body) and self.negative(cond):
-                        self.check(scope, cond, _row(node), None)
-                conds = (node.id, conds)
-            elif t == "expression_statement":
-                inner = node.named_children[0] if node.named_children else None
-                if inner is not None and _unwrap(inner).type == "call_expression":
-                    self.validator(scope, _unwrap(inner))
-            elif t == "member_expression":
-                prop = node.child_by_field_name("property")
-                if prop is not None and self.text(prop) in _SOURCE_PROPS:
-                    scope.maybe_source = True
-            stack.extend(reversed([(c, scope, conds, hint_for_children) for c in node.named_children if c.child_count]))
+            inner = self.visit(nodes[i], *state, False)
+            if inner is None:
+                i = ends[i]
+            else:
+                states.append((ends[i], inner))
+                i += 1
+
+    def visit(self, node: Node, scope: _Scope, conds: _Conds, hint: str | None, root: bool) -> tuple[_Scope, _Conds, str | None] | None:
+        """Events, calls and checks at one node: the state for its children, or None to skip them."""
+        t = node.type
+        if t in _SKIP:
+            return None
+        if t in _FUNCTIONS and not root:
+            scope = self.function(node, scope, hint)
+            return scope, None if scope.node is node else conds, None
+        hint_for_children: str | None = None
+        if t == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and value is not None:
+                scope.events.append(("assign", name, value, _row(node)))
+                if name.type == "identifier":
+                    hint_for_children = self.text(name)
+                    literal = self.string(value)
+                    if literal is not None:
+                        self.consts.setdefault(hint_for_children, literal)
+                    if _unwrap(value).type in _FUNCTIONS:
+                        self.named_fns[self.text(name)] = _unwrap(value)
+                    self.promisified(self.text(name), value)
+        elif t in ("assignment_expression", "augmented_assignment_expression"):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None:
+                scope.events.append(("assign", left, right, _row(node)))
+                if left.type in ("identifier", "member_expression"):
+                    hint_for_children = self.text(left).rsplit(".", 1)[-1]
+        elif t == "for_in_statement":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None:
+                scope.events.append(("iter", left, right, _row(node)))
+        elif t == "pair":
+            key = node.child_by_field_name("key")
+            hint_for_children = self.text(key) if key is not None else None
+        elif t in ("call_expression", "new_expression"):
+            scope.calls.append((node, conds))
+            self.call(node, scope)
+        elif t == "if_statement":
+            cond = node.child_by_field_name("condition")
+            if cond is not None:
+                body = node.child_by_field_name("consequence")
+                self.check(scope, cond, _row(node), node)
+                if body is not None and self.stops(body) and self.negative(cond):
+                    self.check(scope, cond, _row(node), None)
+            conds = (node.id, conds)
+        elif t == "expression_statement":
+            inner = node.named_children[0] if node.named_children else None
+            if inner is not None and _unwrap(inner).type == "call_expression":
+                self.validator(scope, _unwrap(inner))
+        elif t == "member_expression":
+            prop = node.child_by_field_name("property")
+            if prop is not None and self.text(prop) in _SOURCE_PROPS:
+                scope.maybe_source = True
+        return scope, conds, hint_for_children
 
     def function(self, node: Node, outer: _Scope, hint: str | None) -> _Scope:
         tool = self.handlers.get(node.id)
@@ -1030,14 +1075,22 @@ class _Analysis:
         return None
 
 
-def extract_js_flows(root_node: Node, src_bytes: bytes, resolve: Callable[[Node], str]) -> list[Flow]:
+def extract_js_flows(
+    root_node: Node,
+    src_bytes: bytes,
+    resolve: Callable[[Node], str],
+    flat: Flat | None = None,
+    names: dict[int, str] | None = None,
+) -> list[Flow]:
     """Every flow from an untrusted source to a dangerous sink in a JS/TS module, traced within each
     function, plus records about the module's tools; sorted by line. `resolve` is the facts
     collector's name resolution, called once its bindings are settled."""
-    if not _SOURCE_HINT.search(src_bytes):
+    if not _may_hold_source(src_bytes):
         return []  # no model SDK, tool, MCP server or request in the text: nothing can be a source
     m = _Module(root_node, src_bytes, resolve)
-    m.walk()
+    if names:
+        m.memo.update(names)  # what `resolve` already said of the callees
+    m.walk(flat)
     flows = m.analyse()
     unique: dict[tuple[str, int, str], Flow] = {}
     for f in sorted(flows, key=lambda f: (f.line, f.kind, f.source_line, f.sink)):
