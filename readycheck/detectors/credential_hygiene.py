@@ -439,6 +439,32 @@ def _py_secret_manager(plain: str, call: CallFact) -> str | None:
     return None
 
 
+_PyName = tuple[str, bool, str | None, str | None, bool, str]
+_PY_NAMES: dict[str, _PyName] = {}
+
+
+def _py_name(qualname: str) -> _PyName:
+    """What _python_file reads from a call's name alone, memoised by name: (name without `()`,
+    an environment loader, its _PY_POSITIONAL pattern, its LLM client pattern, an AWS client with
+    the default credential chain, the first segment `_py_external` looks up)."""
+    try:
+        return _PY_NAMES[qualname]
+    except KeyError:
+        pass
+    found: _PyName = (
+        qualname.replace("()", ""),
+        bool(first_match(qualname, _PY_ENV_LOADERS)),
+        first_match(qualname, _PY_POSITIONAL_KEYS),
+        first_match(qualname, _PY_LLM_CLIENT_KEYS),
+        bool(first_match(qualname, _PY_DEFAULT_CHAIN)),
+        qualname.split(".", 1)[0].replace("()", ""),
+    )
+    if len(_PY_NAMES) > 200_000:
+        _PY_NAMES.clear()
+    _PY_NAMES[qualname] = found
+    return found
+
+
 def _python_file(
     index: RepoIndex, f: SourceFile, facts: PythonFacts, modules: Mapping[str, SourceFile], roots: set[str]
 ) -> tuple[list[LiteralCredential], list[Injection]]:
@@ -456,7 +482,7 @@ def _python_file(
         if imp.qualname in _PY_SETTINGS:
             inj.append(Injection(f.path, imp.line, "settings", "settings class read from the environment (pydantic-settings)"))
     for call in facts.calls:
-        plain = call.qualname.replace("()", "")
+        plain, env_loader, positional_key, llm_client, aws_chain, head = _py_name(call.qualname)
         if plain in _PY_ENV_READS:
             name = call.args[0] if call.args and isinstance(call.args[0], str) else None
             if name is not None and cred_env(name):
@@ -475,7 +501,7 @@ def _python_file(
                 if isinstance(k, str) and isinstance(v, str) and cred_env(k):
                     literal(_kw_line(f, call.line, call.end_line, k), v, f"writes a literal {k} into the environment", "literal-env-write")
             continue
-        if first_match(call.qualname, _PY_ENV_LOADERS):
+        if env_loader:
             arg = call.args[0] if call.args else None
             if not isinstance(arg, str) or cred_env(arg) or plain.startswith("dotenv"):
                 inj.append(Injection(f.path, call.line, "environment", f"{plain.split('.')[0]} loads settings from the environment"))
@@ -484,7 +510,7 @@ def _python_file(
         if manager is not None:
             inj.append(Injection(f.path, call.line, "secret-manager", f"credentials read from {manager}"))
             continue
-        if not _py_external(call.qualname, libraries):
+        if head not in libraries:  # _py_external: the call goes to the project's own code
             continue
         has_credential = False
         client_call = _client_call(plain.rsplit(".", 1)[-1], False)
@@ -506,7 +532,7 @@ def _python_file(
                 kind = "environment" if re.search(r"\b(environ|getenv)\b", src) else "variable"
                 if kind == "environment" or client_call:
                     inj.append(Injection(f.path, line, kind, f"{key}= of {plain}() comes from {src[:60]}"))
-        positions = _PY_POSITIONAL.get(first_match(call.qualname, _PY_POSITIONAL_KEYS) or "", ())
+        positions = _PY_POSITIONAL.get(positional_key or "", ())
         for pos in positions:
             if pos < len(call.args):
                 has_credential = True
@@ -514,11 +540,11 @@ def _python_file(
                 if found is not None:
                     literal(call.line, found[0], f"{plain}() gets a literal credential", "literal-argument", found[1])
         if not has_credential and not call.has_star_kwargs:
-            client = first_match(call.qualname, _PY_LLM_CLIENT_KEYS)
+            client = llm_client
             if client is not None and PY_LLM_CLIENTS[client] not in _KEYLESS:
                 provider = PY_LLM_CLIENTS[client]
                 inj.append(Injection(f.path, call.line, "sdk-default", f"{plain}() reads its key from the environment ({_DEFAULT_ENV.get(provider, 'SDK default')})"))
-            elif first_match(call.qualname, _PY_DEFAULT_CHAIN):
+            elif aws_chain:
                 inj.append(Injection(f.path, call.line, "aws-chain", f"{plain}() uses the AWS default credential chain (role or environment)"))
     for name, value, line in facts.assignments:  # openai.api_key = "..."
         if "." in name and isinstance(value, str):

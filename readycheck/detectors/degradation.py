@@ -41,8 +41,19 @@ def _q(qualname: str) -> str:
     return qualname.replace("()", "")
 
 
+_TAILS: dict[str, str] = {}
+
+
 def _tail(qualname: str) -> str:
-    return _q(qualname).split(".")[-1]
+    try:
+        return _TAILS[qualname]
+    except KeyError:
+        pass
+    tail = _q(qualname).split(".")[-1]
+    if len(_TAILS) > 200_000:
+        _TAILS.clear()
+    _TAILS[qualname] = tail
+    return tail
 
 
 def _src(value: Any) -> str:
@@ -161,15 +172,36 @@ _SHAPES: tuple[tuple[tuple[str, ...], str, frozenset[str]], ...] = (
 )
 
 
+_Shapes = tuple[tuple[str, frozenset[str]], ...]
+_BY_NAME: dict[str, tuple[str | None, _Shapes]] = {}
+
+
+def _provider_by_name(qualname: str) -> tuple[str | None, _Shapes]:
+    """What a call's name alone says: its provider, or else the SDK method shapes its path ends
+    with (provider, keyword arguments one of which the call must pass); memoised by name."""
+    try:
+        return _BY_NAME[qualname]
+    except KeyError:
+        pass
+    provider = provider_of(qualname)
+    shapes: _Shapes = ()
+    if provider is None:
+        segments = tuple(_q(qualname).split("."))
+        shapes = tuple((name, kwargs) for tail, name, kwargs in _SHAPES if len(segments) > len(tail) and segments[-len(tail):] == tail)
+    if len(_BY_NAME) > 200_000:
+        _BY_NAME.clear()
+    _BY_NAME[qualname] = (provider, shapes)
+    return provider, shapes
+
+
 def llm_provider(call: CallFact) -> str | None:
     """The provider a Python call sends a request to: by resolved name, or by the SDK's method path
     when the client object could not be resolved."""
-    provider = provider_of(call.qualname)
+    provider, shapes = _provider_by_name(call.qualname)
     if provider is not None:
         return provider
-    segments = tuple(_q(call.qualname).split("."))
-    for tail, name, kwargs in _SHAPES:
-        if len(segments) > len(tail) and segments[-len(tail):] == tail and (kwargs & set(call.kwargs) or call.has_star_kwargs):
+    for name, kwargs in shapes:
+        if call.has_star_kwargs or not kwargs.isdisjoint(call.kwargs):
             return name
     return None
 
@@ -350,18 +382,35 @@ _PY_FALLBACK_CLASSES = (
 _MODELS_KEYS = frozenset({"models"})
 
 
+_FALLBACK_NAMES: dict[str, tuple[str, str, bool, bool]] = {}
+
+
+def _fallback_name(qualname: str) -> tuple[str, str, bool, bool]:
+    """(name without `()`, last segment, a LiteLLM call, a fallback class) for a Python call's
+    name; memoised by name."""
+    try:
+        return _FALLBACK_NAMES[qualname]
+    except KeyError:
+        pass
+    q = _q(qualname)
+    found = (q, _tail(qualname), q.startswith("litellm.") or q == "litellm", first_match(qualname, _PY_FALLBACK_CLASSES) is not None)
+    if len(_FALLBACK_NAMES) > 200_000:
+        _FALLBACK_NAMES.clear()
+    _FALLBACK_NAMES[qualname] = found
+    return found
+
+
 def _python_fallbacks(f: SourceFile, facts: PythonFacts, reach: _Reach) -> Iterator[Evidence]:
     for call in facts.calls:
-        q = _q(call.qualname)
-        tail = _tail(call.qualname)
-        if q.startswith("litellm.") or q == "litellm":
+        q, tail, litellm, fallback_class = _fallback_name(call.qualname)
+        if litellm:
             for key in sorted(_PY_FALLBACK_KWARGS & set(call.kwargs)):
                 if _non_empty(call.kwargs[key]):
                     yield evidence_at(f, call.line, f"LiteLLM {key}=")
                     break
         if tail == "with_fallbacks" and q != "with_fallbacks" and (call.args or call.kwargs.get("fallbacks")):
             yield evidence_at(f, call.line, "LangChain .with_fallbacks(...)")
-        elif first_match(call.qualname, _PY_FALLBACK_CLASSES) is not None:
+        elif fallback_class:
             yield evidence_at(f, call.line, f"{tail}: falls back to the next model")
         elif llm_provider(call):
             models = _deep_get(call.kwargs, _MODELS_KEYS)
@@ -421,9 +470,21 @@ _OFF = frozenset({"", "none", "null", "false", "off", "disabled", "no", "0"})
 _ENV_KEY = re.compile(r"^(FALLBACK|BACKUP|SECONDARY)_(LLM_)?(MODELS?|PROVIDERS?|LLMS?)$|^(LLM|MODEL|OPENAI|ANTHROPIC)_FALLBACKS?(_MODELS?)?$")
 
 
+_KEYS: dict[str, str] = {}
+
+
 def _key(name: Any) -> str:
-    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", str(name))
-    return s.replace("-", "_").lower()
+    text = str(name)
+    try:
+        return _KEYS[text]
+    except KeyError:
+        pass
+    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", text)
+    key = s.replace("-", "_").lower()
+    if len(_KEYS) > 200_000:
+        _KEYS.clear()
+    _KEYS[text] = key
+    return key
 
 
 def _configured(value: Any, generic: bool) -> bool:
@@ -671,12 +732,42 @@ def _module_timeouts(index: RepoIndex) -> dict[str, tuple[str, Any, bool]]:
     return out
 
 
+_TIMEOUT_RELEVANT: dict[str, bool] = {}
+
+
+def _py_timeout_relevant(q: str) -> bool:
+    """Whether a Python call's name passes one of _python_timeouts' name tests (the first loop's);
+    memoised by name."""
+    try:
+        return _TIMEOUT_RELEVANT[q]
+    except KeyError:
+        pass
+    relevant = (
+        provider_of(q) is not None
+        or (_tail(q) == "with_options" and _root(q) in _SDK_DEFAULT_600)
+        or first_match(q, _PY_REQUESTS) is not None
+        or first_match(q, _PY_HTTPX) is not None
+        or first_match(q, _PY_HTTPX_METHODS) is not None
+        or first_match(q, _AIOHTTP_VERBS) is not None
+        or qualname_matches(q, "aiohttp.request")
+        or qualname_matches(q, "urllib.request.urlopen")
+        or qualname_matches(q, "urllib3.PoolManager")
+        or qualname_matches(q, "urllib3.request")
+    )
+    if len(_TIMEOUT_RELEVANT) > 200_000:
+        _TIMEOUT_RELEVANT.clear()
+    _TIMEOUT_RELEVANT[q] = relevant
+    return relevant
+
+
 def _python_timeouts(f: SourceFile, facts: PythonFacts, sites: _Sites, module_wide: dict[str, tuple[str, Any, bool]]) -> dict[str, bool]:
     """Judge LLM and HTTP calls; return, per SDK, whether every call through a client sets its own timeout."""
     covered: dict[str, bool] = {}
     aiohttp_timed = aiohttp_bare = 0
     for call in facts.calls:
         q = call.qualname
+        if not _py_timeout_relevant(q):
+            continue  # no branch below can apply: its timeout need not be read
         provider = provider_of(q)
         hit = _timeout_in(call.kwargs)
         if provider == "bedrock":
@@ -729,6 +820,12 @@ def _python_timeouts(f: SourceFile, facts: PythonFacts, sites: _Sites, module_wi
     return covered
 
 
+def _js_http_name(q: str) -> bool:
+    """fetch() or axios, as _js_timeouts names them."""
+    plain = _q(q)
+    return plain in _JS_FETCH or plain in _JS_AXIOS or plain in ("axios.create", "axios.default.create")
+
+
 def _js_timeouts(f: SourceFile, sites: _Sites) -> dict[str, bool]:
     covered: dict[str, bool] = {}
     js = f.js
@@ -736,9 +833,11 @@ def _js_timeouts(f: SourceFile, sites: _Sites) -> dict[str, bool]:
         return covered
     for jc in js.calls:
         q = jc.qualname
+        provider = provider_of(q)
+        if provider is None and not _js_http_name(q):
+            continue  # no branch below can apply: its timeout need not be read
         options = jc.options if isinstance(jc.options, dict) else {}
         hit = _timeout_in(options, _JS_TIMEOUT_KEYS)
-        provider = provider_of(q)
         if provider == "vercel-ai":
             sites.judge(f, jc.line, "AI SDK call", hit, _Verdict(False, False, "no abortSignal or timeout: waits as long as the provider does"), ms=True)
         elif provider is not None:

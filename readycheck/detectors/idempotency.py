@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
-from readycheck.detectors.project import is_test_path
+from readycheck.detectors.project import imports_any, is_test_path, matches_any
 from readycheck.detectors.tools import ToolScopes, tool_scopes
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
@@ -96,6 +96,8 @@ def _q(qualname: str) -> str:
 
 
 def _matches(qualname: str, patterns: Iterable[str]) -> bool:
+    if isinstance(patterns, tuple):
+        return matches_any(qualname, patterns)
     return first_match(qualname, patterns) is not None
 
 
@@ -260,8 +262,31 @@ def _deep_has(value: Any, key: str, depth: int = 0) -> bool:
     return False
 
 
+_NameKind = tuple[bool, str | None, bool, bool]
+_PY_NAME_KINDS: dict[str, _NameKind] = {}
+
+
+def _py_name_kind(qualname: str) -> _NameKind:
+    """What a Python call's name says, memoised by name: (a Stripe write, the email library it
+    sends through, a queue send, an HTTP POST)."""
+    try:
+        return _PY_NAME_KINDS[qualname]
+    except KeyError:
+        pass
+    kind = (
+        _matches(qualname, _PY_STRIPE),
+        next((name for name, patterns in _PY_EMAIL.items() if _matches(qualname, patterns)), None),
+        _matches(qualname, _PY_QUEUE),
+        _matches(qualname, _HTTP_POST),
+    )
+    if len(_PY_NAME_KINDS) > 200_000:
+        _PY_NAME_KINDS.clear()
+    _PY_NAME_KINDS[qualname] = kind
+    return kind
+
+
 def _http_target(call: CallFact) -> tuple[str, str] | None:
-    if not _matches(call.qualname, _HTTP_POST):
+    if not _py_name_kind(call.qualname)[3]:
         return None
     verb = _q(call.qualname).split(".")[-1]
     args = list(call.args)
@@ -304,7 +329,8 @@ def _python_effects(f: SourceFile, facts: PythonFacts, queues: list[tuple[str | 
     for call in facts.calls:
         q = call.qualname
         shape = _aws_shape(call)
-        if _matches(q, _PY_STRIPE):
+        stripe, email, queue, _ = _py_name_kind(q)
+        if stripe:
             what = f"Stripe {'.'.join(_q(q).split('.')[-2:])}"
             hit = _find_key(call.kwargs) or _find_key(list(call.args))
             keyed, note = _key_verdict(hit)
@@ -313,7 +339,7 @@ def _python_effects(f: SourceFile, facts: PythonFacts, queues: list[tuple[str | 
             else:
                 yield SideEffect(f, call.line, PAYMENT, what, keyed, note)
             continue
-        label = next((name for name, patterns in _PY_EMAIL.items() if _matches(q, patterns)), None)
+        label = email
         if label is None and shape == "SES":
             label = "SES"
         if label is not None:
@@ -327,7 +353,7 @@ def _python_effects(f: SourceFile, facts: PythonFacts, queues: list[tuple[str | 
                     note = "no idempotency key and no dedupe check: a retry sends it twice"
             yield SideEffect(f, call.line, EMAIL, f"{label} send", keyed, note)
             continue
-        if (_matches(q, _PY_QUEUE) or shape in ("SQS", "SNS")) and _fifo(call.kwargs):
+        if (queue or shape in ("SQS", "SNS")) and _fifo(call.kwargs):
             what = "SNS FIFO publish" if _q(q).split(".")[-1].startswith("publish") else "SQS FIFO send"
             dedup = _dedup_for(call.kwargs, queues)
             if _deep_has(call.kwargs, "MessageDeduplicationId"):
@@ -446,7 +472,7 @@ def _python_tool_write(f: SourceFile, facts: PythonFacts, call: CallFact, guards
                 upsert = f"{_q(other.qualname).rsplit('.', 1)[-1]}() (line {other.line})"
                 break
     elif tail in ("add", "add_all") and (q.startswith(("sqlalchemy.", "sqlmodel.", "flask_sqlalchemy.")) or (
-        len(written) >= 2 and _ORM_SESSION.search(written[-2]) and facts.imports_any(("sqlalchemy", "sqlmodel", "flask_sqlalchemy"))
+        len(written) >= 2 and _ORM_SESSION.search(written[-2]) and imports_any(facts, ("sqlalchemy", "sqlmodel", "flask_sqlalchemy"))
     )):
         what = f"{call.func}()"
     elif tail in ("create", "bulk_create", "acreate", "abulk_create") and len(written) >= 3 and written[-2] == "objects":
@@ -537,6 +563,31 @@ def _js_module(qualname: str) -> str:
     return q.split(".")[0]
 
 
+_JsNameKind = tuple[list[str], str, str, bool, bool, bool]
+_JS_NAME_KINDS: dict[str, _JsNameKind] = {}
+
+
+def _js_name_kind(qualname: str) -> _JsNameKind:
+    """A JS/TS call's name taken apart, memoised: (segments, module, method, a Stripe write, an
+    email or SMS send, an AWS SDK command of interest when constructed with `new`)."""
+    try:
+        return _JS_NAME_KINDS[qualname]
+    except KeyError:
+        pass
+    parts = _q(qualname).split(".")
+    module = _js_module(qualname)
+    method = parts[-1]
+    resource = {".".join(parts[-3:-1]), parts[-2] if len(parts) >= 2 else ""}
+    stripe = module == "stripe" and method in ("create", "confirm", "capture", "pay") and bool(resource & set(_STRIPE_JS_RESOURCES))
+    email = module in _JS_EMAIL and method in _JS_EMAIL[module] and (module != "twilio" or "messages" in parts)
+    aws = method in _JS_AWS_COMMANDS and module.startswith("@aws-sdk/client-")
+    kind = (parts, module, method, stripe, email, aws)
+    if len(_JS_NAME_KINDS) > 200_000:
+        _JS_NAME_KINDS.clear()
+    _JS_NAME_KINDS[qualname] = kind
+    return kind
+
+
 def _js_effects(f: SourceFile, queues: list[tuple[str | None, Evidence]], scopes: ToolScopes) -> Iterator[SideEffect]:
     js = f.js
     if js is None:
@@ -559,16 +610,14 @@ def _js_effects(f: SourceFile, queues: list[tuple[str | None, Evidence]], scopes
             if effect is not None:
                 yield effect
                 continue
-        q = _q(jc.qualname)
-        parts = q.split(".")
-        module = _js_module(jc.qualname)
+        parts, module, method, stripe, email, aws = _js_name_kind(jc.qualname)
+        if not (stripe or email or (aws and jc.is_new)):
+            continue
         options = jc.options if isinstance(jc.options, dict) else {}
-        method = parts[-1]
-        resource = {".".join(parts[-3:-1]), parts[-2] if len(parts) >= 2 else ""}
-        if module == "stripe" and method in ("create", "confirm", "capture", "pay") and resource & set(_STRIPE_JS_RESOURCES):
+        if stripe:
             keyed, note = _key_verdict(_find_key(options))
             yield SideEffect(f, jc.line, PAYMENT, f"Stripe {'.'.join(parts[-2:])}", keyed, note if keyed else "no idempotencyKey in the request options")
-        elif module in _JS_EMAIL and method in _JS_EMAIL[module] and (module != "twilio" or "messages" in parts):
+        elif email:
             keyed, note = _key_verdict(_find_key(options))
             if not keyed and guarded(jc.function):
                 keyed, note = True, "sent from a function that checks or records a dedupe key"
@@ -576,7 +625,7 @@ def _js_effects(f: SourceFile, queues: list[tuple[str | None, Evidence]], scopes
                 note = "no idempotency key and no dedupe check: a retry sends it twice"
             label = "SMS" if module == "twilio" else "email"
             yield SideEffect(f, jc.line, EMAIL, f"{module} {label} send", keyed, note)
-        elif jc.is_new and method in _JS_AWS_COMMANDS and module.startswith("@aws-sdk/client-"):
+        elif jc.is_new and aws:
             kind = _JS_AWS_COMMANDS[method]
             if kind == EMAIL:
                 keyed = guarded(jc.function)

@@ -45,15 +45,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.llm import has_kw_deep, project_qualname
-from readycheck.detectors.project import declared_dependencies, is_test_path, normalise_package as _norm
+from readycheck.detectors.project import declared_dependencies, imports_any, is_test_path, normalise_package as _norm
 from readycheck.errors import CheckSpecError
-from readycheck.index import SourceFile
+from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
-from readycheck.parsers.python_facts import CallValue, Unknown, first_match
+from readycheck.parsers.python_facts import CallValue, Unknown, qualname_matches
+from readycheck.parsers.structured import StructuredDoc
 from readycheck.parsers.terraform import TfBlock
 
 __all__ = ["library_evidence"]
@@ -184,10 +186,29 @@ def _deep_values(value: Any, key: str, depth: int = 0) -> Iterator[Any]:
 
 
 # --- call patterns and their filters --------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
 class _Patterns:
-    plain: tuple[str, ...]
-    anywhere: tuple[tuple[str, tuple[str, ...]], ...]  # `**.normalize` -> ("normalize",)
+    """A check's call patterns: `plain` ones in `qualname_matches` syntax, and `**.` ones that name
+    a method on any receiver. Answers are memoised per qualname (a project calls the same names
+    thousands of times), and plain patterns are indexed by their first segment, so a name is
+    compared only with the patterns that could match it, in their declared order."""
+
+    __slots__ = ("plain", "anywhere", "_by_first", "_any_first", "_memo")
+
+    def __init__(self, plain: tuple[str, ...], anywhere: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+        self.plain = plain
+        self.anywhere = anywhere  # `**.normalize` -> ("normalize",)
+        by_first: dict[str, list[int]] = {}
+        any_first: list[int] = []
+        for i, pattern in enumerate(plain):
+            parts = pattern.replace("()", "").split(".")
+            head = parts[0]
+            if head in ("*", "**") or (len(parts) == 1 and head == ""):
+                any_first.append(i)
+            else:
+                by_first.setdefault(head, []).append(i)
+        self._any_first = tuple(any_first)
+        self._by_first = {k: tuple(sorted(v + any_first)) for k, v in by_first.items()}
+        self._memo: dict[str, str | None] = {}
 
     @classmethod
     def of(cls, patterns: Sequence[str]) -> _Patterns:
@@ -200,7 +221,24 @@ class _Patterns:
         return bool(self.plain or self.anywhere)
 
     def match(self, qualname: str) -> str | None:
-        hit = first_match(qualname, self.plain) if self.plain else None
+        try:
+            return self._memo[qualname]
+        except KeyError:
+            pass
+        hit = self._match(qualname)
+        self._memo[qualname] = hit
+        return hit
+
+    def _first_plain(self, qualname: str) -> str | None:
+        """What `first_match(qualname, self.plain)` answers: the first plain pattern it matches."""
+        head = qualname.replace("()", "").split(".", 1)[0]
+        for i in self._by_first.get(head, self._any_first):
+            if qualname_matches(qualname, self.plain[i]):
+                return self.plain[i]
+        return None
+
+    def _match(self, qualname: str) -> str | None:
+        hit = self._first_plain(qualname) if self.plain else None
         if hit is None and self.anywhere:
             segs = qualname.replace("()", "").split(".")
             for pattern, tail in self.anywhere:
@@ -321,6 +359,12 @@ def _name(pattern: str, qualname: str) -> str:
     return pattern[3:] if pattern.startswith("**.") else _root(qualname)
 
 
+@lru_cache(maxsize=4096)
+def _segments(pattern: str) -> list[str]:
+    """A pattern's segments, `()` dropped (read only: the list is shared)."""
+    return pattern.replace("()", "").split(".")
+
+
 def _receiver_match(qualname: str, patterns: Sequence[str], imported_roots: set[str]) -> str | None:
     """A method called on a client the code did not build itself (a parameter, an attribute set
     from one): `self._client.moderations.create` matches `openai.*.moderations.create` when the
@@ -330,7 +374,7 @@ def _receiver_match(qualname: str, patterns: Sequence[str], imported_roots: set[
     if len(segs) < 3 or segs[0] in imported_roots:
         return None
     for p in patterns:
-        ps = p.replace("()", "").split(".")
+        ps = _segments(p)
         if ps[0] not in imported_roots or ps[-1] == "**":
             continue
         for k in range(1, len(ps) - 2):
@@ -363,7 +407,7 @@ def _python(ctx: Context, found: _Found, include_tests: bool) -> None:
         facts = f.python
         if facts is None:
             continue
-        for imp in facts.imports_any(imports) if imports else []:
+        for imp in imports_any(facts, imports) if imports else []:
             mod = imp.qualname
             if calls:
                 found.add_import(f, imp.line, imp.module or mod, mod)
@@ -495,6 +539,59 @@ def _first_key(path: tuple[Any, ...], value: Any, keys: Sequence[_Key]) -> _Key 
     return None
 
 
+class _KeyIndex:
+    """`_first_key` over many paths: a key whose pattern ends in a plain segment can only match a
+    path ending in that segment (leading `**` only ever align the pattern with the path's end), so
+    each path is compared with those keys and the wildcard-ended ones, in the declared order."""
+
+    __slots__ = ("keys", "by_last", "wild")
+
+    def __init__(self, keys: Sequence[_Key]) -> None:
+        self.keys = keys
+        by_last: dict[str, list[int]] = {}
+        wild: list[int] = []
+        for i, (pattern, _, _) in enumerate(keys):
+            rest = list(pattern)
+            while rest and rest[0] == "**":
+                rest = rest[1:]
+            if not rest or rest[-1] == "*":
+                wild.append(i)
+            else:
+                by_last.setdefault(rest[-1], []).append(i)
+        self.wild = tuple(wild)
+        self.by_last = {k: tuple(sorted(v + wild)) for k, v in by_last.items()}
+
+    def first(self, path: tuple[Any, ...], value: Any) -> _Key | None:
+        for i in self.by_last.get(str(path[-1]), self.wild):
+            key = self.keys[i]
+            if _key_matches(path, key[0]) and (key[1] is None or _value_matches(value, key[1])):
+                return key
+        return None
+
+
+_ConfigItem = tuple[SourceFile, StructuredDoc, tuple[Any, ...], Any]
+
+
+def _config_items(index: RepoIndex) -> list[_ConfigItem]:
+    """Every set value (path not empty, value not empty) of the configuration files' documents, in
+    walk order; computed once per audit and shared by every check built on this detector."""
+
+    def build() -> list[_ConfigItem]:
+        out: list[_ConfigItem] = []
+        for f in index.by_kind("yaml", "json", "toml"):
+            if _NOT_CONFIG_FILES.search(f.path):
+                continue
+            for doc in f.documents:
+                for path, value in doc.walk():
+                    if not path or value in (None, "", [], {}):
+                        continue
+                    out.append((f, doc, path, value))
+        return out
+
+    items: list[_ConfigItem] = index.memo("library-evidence-config-items", build)
+    return items
+
+
 def _dotted(path: Iterable[Any]) -> str:
     return ".".join(f'"{p}"' if isinstance(p, str) and "." in p else str(p) for p in path)
 
@@ -503,18 +600,13 @@ def _config(ctx: Context, found: _Found) -> None:
     keys = _keys(ctx, "config_keys")
     if not keys:
         return
-    for f in ctx.index.by_kind("yaml", "json", "toml"):
-        if _NOT_CONFIG_FILES.search(f.path):
-            continue
-        for doc in f.documents:
-            for path, value in doc.walk():
-                if not path or value in (None, "", [], {}):
-                    continue
-                key = _first_key(path, value, keys)
-                if key is not None:
-                    dotted = _dotted(path)
-                    shown = f" = {_show(value)}" if key[1] is not None else ""
-                    found.add("config", dotted, evidence_at(f, doc.line_of(path), f"`{dotted}{shown}` set in {f.name}"), label=key[2])
+    indexed = _KeyIndex(keys)
+    for f, doc, path, value in _config_items(ctx.index):
+        key = indexed.first(path, value)
+        if key is not None:
+            dotted = _dotted(path)
+            shown = f" = {_show(value)}" if key[1] is not None else ""
+            found.add("config", dotted, evidence_at(f, doc.line_of(path), f"`{dotted}{shown}` set in {f.name}"), label=key[2])
 
 
 def _tf_walk(body: Any, path: tuple[str, ...] = (), depth: int = 0) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -581,8 +673,8 @@ def _dependencies(ctx: Context, found: _Found) -> None:
     wanted = {_norm(n) for n in _list(ctx, "dependencies")}
     if not wanted:
         return
-    manifests = ctx.index.glob([*_REQUIREMENTS, "**/pyproject.toml", "**/package.json"])
-    deps = ctx.index.memo("declared-dependencies", lambda: declared_dependencies(manifests))
+    index = ctx.index
+    deps = index.memo("declared-dependencies", lambda: declared_dependencies(index.glob([*_REQUIREMENTS, "**/pyproject.toml", "**/package.json"])))
     for name, f, line in deps:
         if name in wanted:
             found.deps.append(evidence_at(f, line, f"`{name}` declared in {f.name}"))

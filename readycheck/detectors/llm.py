@@ -234,7 +234,24 @@ def _tail_index(table: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     return index
 
 
+_MATCH_MEMO: dict[tuple[int, str], tuple[dict[str, str], str | None]] = {}
+
+
 def _match(qualname: str, table: dict[str, str]) -> str | None:
+    """The provider of the first pattern of `table` that `qualname` matches; memoised (the tables
+    are module constants, and a project calls the same names thousands of times)."""
+    key = (id(table), qualname)
+    held = _MATCH_MEMO.get(key)
+    if held is not None and held[0] is table:
+        return held[1]
+    found = _match_uncached(qualname, table)
+    if len(_MATCH_MEMO) > 200_000:
+        _MATCH_MEMO.clear()
+    _MATCH_MEMO[key] = (table, found)
+    return found
+
+
+def _match_uncached(qualname: str, table: dict[str, str]) -> str | None:
     qualname = _TRANSPARENT.sub("", qualname) if "with_" in qualname else qualname
     tail = qualname.replace("()", "").rsplit(".", 1)[-1]
     for pattern, provider in _tail_index(table).get(tail, ()):
@@ -243,8 +260,19 @@ def _match(qualname: str, table: dict[str, str]) -> str | None:
     return None
 
 
+_PROVIDERS: dict[str, str | None] = {}
+
+
 def provider_of(qualname: str) -> str | None:
-    return _match(qualname, PY_LLM_CALLS) or _match(qualname, JS_LLM_CALLS)
+    try:
+        return _PROVIDERS[qualname]
+    except KeyError:
+        pass
+    provider = _match(qualname, PY_LLM_CALLS) or _match(qualname, JS_LLM_CALLS)
+    if len(_PROVIDERS) > 200_000:
+        _PROVIDERS.clear()
+    _PROVIDERS[qualname] = provider
+    return provider
 
 
 def python_modules(index: RepoIndex) -> dict[str, SourceFile]:
@@ -268,7 +296,19 @@ def _python_modules(index: RepoIndex) -> dict[str, SourceFile]:
 def project_qualname(index: RepoIndex, qualname: str) -> str:
     """Resolve names imported from the project's own modules: `app.clients.make_client()` becomes
     `anthropic.Anthropic()` when app/clients.py's make_client returns one; likewise a client
-    bound at module level (`from app.llm import client`)."""
+    bound at module level (`from app.llm import client`). Answers are memoised for the audit:
+    every check resolves the same call names."""
+    resolved: dict[str, str] = index.memo("project-qualnames", dict)
+    try:
+        return resolved[qualname]
+    except KeyError:
+        pass
+    answer = _project_qualname(index, qualname)
+    resolved[qualname] = answer
+    return answer
+
+
+def _project_qualname(index: RepoIndex, qualname: str) -> str:
     modules = python_modules(index)
     for _ in range(3):
         segs = qualname.split(".")
@@ -338,10 +378,9 @@ def _llm_calls(index: RepoIndex) -> Iterator[LlmCall]:
         if js is None:
             continue
         js_imported = js.imported_modules()
+        sdk_imported = {"anthropic" if m == "@anthropic-ai/sdk" else m for m in js_imported}
         for jc in js.calls:
-            provider = _match(jc.qualname, JS_LLM_CALLS) or _by_method_path(
-                jc.qualname, jc.options, {"anthropic" if m == "@anthropic-ai/sdk" else m for m in js_imported}
-            )
+            provider = _match(jc.qualname, JS_LLM_CALLS) or _by_method_path(jc.qualname, jc.options, sdk_imported)
             if provider:
                 yield LlmCall(f, jc.line, jc.end_line, jc.qualname, provider, jc.options, False, jc.function, jc.in_catch, "js")
 
@@ -401,6 +440,9 @@ def _agent_builders(index: RepoIndex) -> Iterator[LlmClient]:
                 yield LlmClient(f, c.line, c.qualname, framework, c.kwargs, "python")
 
 
+_NESTED = (dict, list, tuple, CallValue, Unknown)  # the values has_kw_deep looks into
+
+
 def has_kw_deep(value: Any, keys: frozenset[str], depth: int = 0, *, trust_source: bool = True) -> bool:
     """Whether `keys` appear anywhere in a call's argument values: nested dicts, config objects
     such as `GenerateContentConfig(max_output_tokens=...)`, and, with `trust_source`, the source
@@ -408,9 +450,18 @@ def has_kw_deep(value: Any, keys: frozenset[str], depth: int = 0, *, trust_sourc
     if depth > 6:
         return False
     if isinstance(value, dict):
-        return any((isinstance(k, str) and k in keys) or has_kw_deep(v, keys, depth + 1, trust_source=trust_source) for k, v in value.items())
+        for k, v in value.items():
+            if isinstance(k, str) and k in keys:
+                return True
+            # a plain scalar holds no key: no call needed to say so
+            if isinstance(v, _NESTED) and has_kw_deep(v, keys, depth + 1, trust_source=trust_source):
+                return True
+        return False
     if isinstance(value, (list, tuple)):
-        return any(has_kw_deep(v, keys, depth + 1, trust_source=trust_source) for v in value)
+        for v in value:
+            if isinstance(v, _NESTED) and has_kw_deep(v, keys, depth + 1, trust_source=trust_source):
+                return True
+        return False
     if isinstance(value, CallValue):
         return has_kw_deep(value.kwargs, keys, depth + 1, trust_source=trust_source) or any(
             has_kw_deep(a, keys, depth + 1, trust_source=trust_source) for a in value.args

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.llm import JS_LLM_CLIENTS, PY_LLM_CLIENTS, llm_calls, llm_clients, project_qualname, provider_of
-from readycheck.detectors.project import declared_dependencies, is_test_path
+from readycheck.detectors.project import declared_dependencies, imports_any, is_test_path
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
 from readycheck.parsers.js_facts import JsCall
@@ -301,8 +301,24 @@ def _telemetry_on(value: Any) -> bool:
     return value is not None and value is not False
 
 
+_LIBRARY_USE_MEMO: dict[str, tuple[str, str] | None] = {}
+
+
 def _library_use(qualname: str) -> tuple[str, str] | None:
-    """(pillar, library) for a call or decorator into a recognised observability library."""
+    """(pillar, library) for a call or decorator into a recognised observability library.
+    A pure function of the name, memoised: a project calls the same names thousands of times."""
+    try:
+        return _LIBRARY_USE_MEMO[qualname]
+    except KeyError:
+        pass
+    found = _library_use_uncached(qualname)
+    if len(_LIBRARY_USE_MEMO) > 100_000:
+        _LIBRARY_USE_MEMO.clear()
+    _LIBRARY_USE_MEMO[qualname] = found
+    return found
+
+
+def _library_use_uncached(qualname: str) -> tuple[str, str] | None:
     for pillar, libs in _PY_USE.items():
         for label, patterns in libs:
             if _matches(qualname, patterns):
@@ -311,35 +327,70 @@ def _library_use(qualname: str) -> tuple[str, str] | None:
     return (otel, "OpenTelemetry") if otel else None
 
 
+_PY_SPECIAL: dict[str, str | None] = {}
+
+
+def _py_special(q: str) -> str | None:
+    """Which of _python_found's name tests a call's name passes, the first in their order
+    (no name passes two of them); memoised by name."""
+    try:
+        return _PY_SPECIAL[q]
+    except KeyError:
+        pass
+    special: str | None = None
+    if qualname_matches(q, "loguru.logger.add") or qualname_matches(q, "loguru.logger.configure"):
+        special = "loguru"
+    elif qualname_matches(q, "logging.config.dictConfig"):
+        special = "dictConfig"
+    elif _JSON_FORMATTER.search(_q(q).split(".")[-1]):
+        special = "formatter"
+    elif qualname_matches(q, "sentry_sdk.init"):
+        special = "sentry"
+    elif qualname_matches(q, "os.environ.setdefault") or qualname_matches(q, "os.putenv"):
+        special = "setenv"
+    elif qualname_matches(q, "os.environ.update"):
+        special = "update"
+    if len(_PY_SPECIAL) > 200_000:
+        _PY_SPECIAL.clear()
+    _PY_SPECIAL[q] = special
+    return special
+
+
 def _python_found(f: SourceFile, facts: PythonFacts) -> Iterator[_Found]:
     for call in facts.calls:
         q = call.qualname
         if q.startswith("?"):
             continue
         # An LLM client pointed at the Helicone gateway logs and traces every request.
-        if any(_mentions(call.kwargs.get(k), "helicone") for k in ("base_url", "default_headers")):
+        kwargs = call.kwargs
+        if ("base_url" in kwargs or "default_headers" in kwargs) and any(
+            _mentions(kwargs.get(k), "helicone") for k in ("base_url", "default_headers")
+        ):
             yield _Found("tracing", "Helicone", evidence_at(f, call.line, "LLM client routed through Helicone"))
         use = _library_use(q)
         if use is not None and _q(q) != "langfuse.openai":
             yield _Found(use[0], use[1], evidence_at(f, call.line, f"{use[1]}: {call.func}()"))
             continue
-        if qualname_matches(q, "loguru.logger.add") or qualname_matches(q, "loguru.logger.configure"):
+        special = _py_special(q)
+        if special is None:
+            continue
+        if special == "loguru":
             if _truthy_key(call.kwargs, "serialize") or _truthy_key(list(call.args), "serialize"):
                 yield _Found("logging", "loguru", evidence_at(f, call.line, "loguru with serialize=True: JSON log lines"))
             else:
                 yield _Found(_PLAIN, "loguru", evidence_at(f, call.line, "loguru without serialize=True: plain text lines"))
-        elif qualname_matches(q, "logging.config.dictConfig"):
+        elif special == "dictConfig":
             lib = _json_logging_config(call.args[0] if call.args else call.kwargs.get("config"))
             if lib:
                 yield _Found("logging", lib, evidence_at(f, call.line, f"logging.config.dictConfig with a JSON formatter ({lib})"))
-        elif _JSON_FORMATTER.search(_q(q).split(".")[-1]):
+        elif special == "formatter":
             yield _Found("logging", "JSON formatter", evidence_at(f, call.line, f"JSON log formatter {call.func}()"))
-        elif qualname_matches(q, "sentry_sdk.init") and _sentry_tracing(call):
+        elif special == "sentry" and _sentry_tracing(call):
             yield _Found("tracing", "Sentry performance", evidence_at(f, call.line, "sentry_sdk.init with tracing enabled"))
-        elif qualname_matches(q, "os.environ.setdefault") or qualname_matches(q, "os.putenv"):
+        elif special == "setenv":
             if len(call.args) >= 2 and isinstance(call.args[0], str) and call.args[0] in _TRACING_ENV and _env_true(call.args[1]):
                 yield _Found("tracing", _TRACING_ENV[call.args[0]], evidence_at(f, call.line, f"{call.args[0]} enabled"))
-        elif qualname_matches(q, "os.environ.update") and call.args and isinstance(call.args[0], dict):
+        elif special == "update" and call.args and isinstance(call.args[0], dict):
             for k, v in call.args[0].items():
                 if k in _TRACING_ENV and _env_true(v):
                     yield _Found("tracing", _TRACING_ENV[k], evidence_at(f, call.line, f"{k} enabled"))
@@ -360,12 +411,64 @@ def _python_found(f: SourceFile, facts: PythonFacts) -> Iterator[_Found]:
             yield _Found("logging", lib, evidence_at(f, line, f"logging configuration `{target}` with a JSON formatter ({lib})"))
 
 
-def _js_module_of(qualname: str, modules: tuple[str, ...]) -> str | None:
+_JS_USE_MEMO: dict[str, tuple[str, str] | None] = {}
+# (pillar, label) of each _JS_USE entry in order, and each module -> the first entry listing it.
+_JS_USE_ENTRIES: list[tuple[str, str]] = [(pillar, label) for pillar, libs in _JS_USE.items() for label, _ in libs]
+_JS_MODULE_ORDER: dict[str, int] = {}
+for _rank, (_label, _modules) in enumerate(lib for libs in _JS_USE.values() for lib in libs):
+    for _module in _modules:
+        _JS_MODULE_ORDER.setdefault(_module, _rank)
+del _rank, _label, _modules, _module
+
+
+def _js_library_use(qualname: str) -> tuple[str, str] | None:
+    """(pillar, library) for a JS/TS call into a recognised observability module; memoised."""
+    try:
+        return _JS_USE_MEMO[qualname]
+    except KeyError:
+        pass
+    found: tuple[str, str] | None = None
     q = _q(qualname)
-    for m in modules:
-        if q == m or q.startswith(m + "."):
-            return m
-    return None
+    # A module matches when it is the whole name or a prefix ending before a dot: look the name
+    # and each such prefix up, and keep the library listed first (as a scan of _JS_USE would).
+    best = _JS_MODULE_ORDER.get(q)
+    dot = q.find(".")
+    while dot != -1:
+        rank = _JS_MODULE_ORDER.get(q[:dot])
+        if rank is not None and (best is None or rank < best):
+            best = rank
+        dot = q.find(".", dot + 1)
+    if best is not None:
+        pillar, label = _JS_USE_ENTRIES[best]
+        actual = pillar
+        if label == "OpenTelemetry" and q.split(".")[-1] in _JS_OTEL_METRIC_TAILS:
+            actual = "metrics"
+        found = (actual, label)
+    if len(_JS_USE_MEMO) > 100_000:
+        _JS_USE_MEMO.clear()
+    _JS_USE_MEMO[qualname] = found
+    return found
+
+
+_JS_SPECIAL: dict[str, str | None] = {}
+
+
+def _js_special(q: str) -> str | None:
+    """"winston" for winston's createLogger, "sentry" for a Sentry SDK's init; memoised by name."""
+    try:
+        return _JS_SPECIAL[q]
+    except KeyError:
+        pass
+    nq = _q(q)
+    special: str | None = None
+    if nq.startswith("winston.") and nq.split(".")[-1] == "createLogger":
+        special = "winston"
+    elif nq.startswith("@sentry/") and nq.split(".")[-1] == "init":
+        special = "sentry"
+    if len(_JS_SPECIAL) > 200_000:
+        _JS_SPECIAL.clear()
+    _JS_SPECIAL[q] = special
+    return special
 
 
 def _js_found(f: SourceFile) -> Iterator[_Found]:
@@ -375,34 +478,27 @@ def _js_found(f: SourceFile) -> Iterator[_Found]:
     winston_json = any(_q(c.qualname) in ("winston.format.json", "winston.format.logstash") for c in js.calls)
     for call in js.calls:
         q = call.qualname
-        hit = False
-        for pillar, libs in _JS_USE.items():
-            for label, modules in libs:
-                if _js_module_of(q, modules):
-                    tail = _q(q).split(".")[-1]
-                    actual = pillar
-                    if label == "OpenTelemetry" and tail in _JS_OTEL_METRIC_TAILS:
-                        actual = "metrics"
-                    yield _Found(actual, label, evidence_at(f, call.line, f"{label}: {call.func}()"))
-                    hit = True
-                    break
-            if hit:
-                break
-        if hit:
+        use = _js_library_use(q)
+        if use is not None:
+            yield _Found(use[0], use[1], evidence_at(f, call.line, f"{use[1]}: {call.func}()"))
             continue
-        nq = _q(q)
-        if nq.startswith("winston.") and nq.split(".")[-1] == "createLogger":
+        special = _js_special(q)
+        if special == "winston":
             fmt = call.options.get("format") if isinstance(call.options, dict) else None
             if fmt is None or winston_json or _mentions(fmt, "json") or _mentions(fmt, "logstash"):
                 note = "winston logger with JSON format" if fmt is not None else "winston logger (JSON is winston's default format)"
                 yield _Found("logging", "winston", evidence_at(f, call.line, note))
-        elif nq.startswith("@sentry/") and nq.split(".")[-1] == "init" and isinstance(call.options, dict):
+        elif special == "sentry" and isinstance(call.options, dict):
             if "tracesSampleRate" in call.options or "tracesSampler" in call.options:
                 yield _Found("tracing", "Sentry performance", evidence_at(f, call.line, "Sentry init with tracing enabled"))
-        if isinstance(call.options, dict):
-            if _telemetry_on(call.options.get("experimental_telemetry")):
+        options = call.options
+        if isinstance(options, dict) and options:
+            # an absent key reads as None: neither test can pass then
+            if "experimental_telemetry" in options and _telemetry_on(options.get("experimental_telemetry")):
                 yield _Found("tracing", "AI SDK telemetry", evidence_at(f, call.line, "AI SDK call with experimental_telemetry (OpenTelemetry spans)"))
-            if any(_mentions(call.options.get(k), "helicone") for k in ("baseURL", "baseUrl", "defaultHeaders")):
+            if ("baseURL" in options or "baseUrl" in options or "defaultHeaders" in options) and any(
+                _mentions(options.get(k), "helicone") for k in ("baseURL", "baseUrl", "defaultHeaders")
+            ):
                 yield _Found("tracing", "Helicone", evidence_at(f, call.line, "LLM client routed through Helicone"))
     for imp in js.imports:
         if _JS_SIDE_EFFECT_IMPORT.match(imp.module):
@@ -519,7 +615,7 @@ def _terraform(f: SourceFile) -> Iterator[_Found]:
 
 def _uses_langchain(index: RepoIndex) -> bool:
     for f in index.by_kind("python"):
-        if f.python is not None and f.python.imports_any(("langchain", "langchain_core", "langchain_openai", "langchain_anthropic", "langgraph", "langsmith", "langchain_community")):
+        if f.python is not None and imports_any(f.python, ("langchain", "langchain_core", "langchain_openai", "langchain_anthropic", "langgraph", "langsmith", "langchain_community")):
             return True
     for f in index.by_kind("javascript", "typescript"):
         js = f.js

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from readycheck.config import RetryPolicy
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.project import is_test_path
-from readycheck.detectors.llm import PY_HTTP_CALLS, llm_calls, llm_clients
+from readycheck.detectors.llm import PY_HTTP_CALLS, LlmCall, llm_calls, llm_clients
 from readycheck.index import SourceFile
 from readycheck.model import Evidence, Outcome, Status
 from readycheck.parsers.python_facts import first_match, CallFact, CallValue, Combination, PythonFacts, Unknown, qualname_matches
@@ -188,12 +188,45 @@ _GOOGLE_RETRY = ("google.api_core.retry.Retry", "google.api_core.retry.AsyncRetr
 _LITELLM_RETRY = ("litellm.completion", "litellm.acompletion", "litellm.Router")
 
 
+# What a Python call's name says for _python_sites, memoised by name: (tail, root, urllib3 Retry,
+# google Retry, botocore Config, LiteLLM call, whether any branch of _python_sites could apply).
+_NameFlags = tuple[str, str, bool, bool, bool, bool, bool]
+_NAME_FLAGS: dict[str, _NameFlags] = {}
+
+
+def _name_flags(q: str) -> _NameFlags:
+    try:
+        return _NAME_FLAGS[q]
+    except KeyError:
+        pass
+    tail = _tail(q)
+    root = q.split(".")[0]
+    urllib3 = first_match(q, _URLLIB3_RETRY) is not None
+    google = first_match(q, _GOOGLE_RETRY) is not None
+    botocore = qualname_matches(q, "botocore.config.Config")
+    litellm = any(q.replace("()", "").startswith(p) for p in _LITELLM_RETRY)
+    relevant = (
+        (root == "tenacity" and tail in ("retry", "Retrying", "AsyncRetrying"))
+        or (root == "backoff" and tail in ("on_exception", "on_predicate"))
+        or (root == "stamina" and tail in ("retry", "retry_context", "AsyncRetryingCaller", "RetryingCaller"))
+        or urllib3 or google or botocore or litellm
+        or (tail == "with_retry" and q != "with_retry")
+        or tail == "with_options"
+    )
+    flags = (tail, root, urllib3, google, botocore, litellm, relevant)
+    if len(_NAME_FLAGS) > 200_000:
+        _NAME_FLAGS.clear()
+    _NAME_FLAGS[q] = flags
+    return flags
+
+
 def _python_sites(f: SourceFile, facts: PythonFacts) -> list[RetrySite]:
     sites: list[RetrySite] = []
     for call in facts.calls:
         q = call.qualname
-        tail = _tail(q)
-        root = q.split(".")[0]
+        tail, root, urllib3, google, botocore, litellm, relevant = _name_flags(q)
+        if not relevant:
+            continue
         if root == "tenacity" and tail in ("retry", "Retrying", "AsyncRetrying"):
             site = RetrySite(f, call.line, "tenacity")
             _tenacity(site, call.kwargs)
@@ -223,7 +256,7 @@ def _python_sites(f: SourceFile, facts: PythonFacts) -> list[RetrySite]:
             else:
                 site.wraps = (call.line, call.end_line)
             sites.append(site)
-        elif first_match(q, _URLLIB3_RETRY) is not None:
+        elif urllib3:
             kw = call.kwargs
             total = kw.get("total", call.args[0] if call.args else 10)
             if total is False or total == 0:
@@ -237,14 +270,14 @@ def _python_sites(f: SourceFile, facts: PythonFacts) -> list[RetrySite]:
                 initial=factor, backoff=factor > 0, max_delay=_num(kw.get("backoff_max", 120.0)),
                 jitter=jit > 0, error_filter=True,
             ))
-        elif first_match(q, _GOOGLE_RETRY) is not None:
+        elif google:
             kw = call.kwargs
             sites.append(RetrySite(
                 f, call.line, "google api-core Retry", initial=_num(kw.get("initial", 1.0)),
                 max_delay=_num(kw.get("maximum", 60.0)), jitter=True, backoff=True,
                 error_filter="predicate" in kw,
             ))
-        elif qualname_matches(q, "botocore.config.Config") and isinstance(call.kwargs.get("retries"), dict):
+        elif botocore and isinstance(call.kwargs.get("retries"), dict):
             r = call.kwargs["retries"]
             n = _num(r.get("max_attempts") or r.get("total_max_attempts"))
             mode = r.get("mode", "legacy")
@@ -260,7 +293,7 @@ def _python_sites(f: SourceFile, facts: PythonFacts) -> list[RetrySite]:
                 jitter=kw.get("wait_exponential_jitter", True) is not False, backoff=True,
                 error_filter="retry_if_exception_type" in kw,
             ))
-        elif any(q.replace("()", "").startswith(p) for p in _LITELLM_RETRY) and "num_retries" in call.kwargs:
+        elif litellm and "num_retries" in call.kwargs:
             n = _num(call.kwargs["num_retries"])
             if n == 0:
                 sites.append(RetrySite(f, call.line, "LiteLLM", disabled=True))
@@ -386,12 +419,16 @@ CallKey = tuple[str, int]
 def _wrapped_calls(ctx: Context, sites: list[RetrySite]) -> dict[int, set[CallKey]]:
     """For each outer retry site (by index in `sites`; not SDK client settings), the LLM calls
     it wraps, directly or through functions it calls."""
-    calls = list(llm_calls(ctx.index))
+    by_path: dict[str, list[LlmCall]] = {}
+    by_function: dict[str | None, list[LlmCall]] = {}
+    for c in llm_calls(ctx.index):
+        by_path.setdefault(c.file.path, []).append(c)
+        by_function.setdefault(c.function, []).append(c)
     out: dict[int, set[CallKey]] = {}
     for i, site in enumerate(sites):
         if site.disabled or site.provider is not None:
             continue
-        in_file = [c for c in calls if c.file.path == site.file.path]
+        in_file = by_path.get(site.file.path, [])
         roots = set(site.wrapped_functions)
         hit: set[CallKey] = set()
         facts = site.file.python
@@ -405,7 +442,8 @@ def _wrapped_calls(ctx: Context, sites: list[RetrySite]) -> dict[int, set[CallKe
             hit |= {(c.file.path, c.line) for c in in_file if c.function in covered}
             # the wrapped code calls a helper in another module: follow the helper's name
             called = set(roots).union(*(facts.calls_by_function.get(fn, set()) for fn in covered))
-            hit |= {(c.file.path, c.line) for c in calls if c.file.path != site.file.path and c.function in called}
+            here = site.file.path
+            hit |= {(c.file.path, c.line) for fn in called for c in by_function.get(fn, ()) if c.file.path != here}
         if hit:
             out[i] = hit
     return out
@@ -445,7 +483,12 @@ def retry_policy(ctx: Context) -> Outcome:
     covered |= {(c.file.path, c.line) for c in calls if c.provider in sdk_on and c.provider not in sdk_off}
     covered |= {(c.file.path, c.line) for c in calls if c.provider == "vercel-ai" and not any(s.disabled and s.file.path == c.file.path and s.line == c.line for s in sites)}
 
-    wrapped_providers = {c.provider for c in calls if any((c.file.path, c.line) in w for w in wrapped.values())}
+    any_wrapped: set[CallKey] = set().union(*wrapped.values()) if wrapped else set()
+    wrapped_providers = {c.provider for c in calls if (c.file.path, c.line) in any_wrapped}
+    # the providers of the (non-test) calls at each call site, for _nested
+    providers_at: dict[CallKey, set[str]] = {}
+    for c in calls:
+        providers_at.setdefault((c.file.path, c.line), set()).add(c.provider)
     for s in disabled:
         if outer and (s.provider is None or s.provider in wrapped_providers):
             passes.append(evidence_at(s.file, s.line, f"{s.kind}: turned off because an outer retry wraps the call ({outer[0].file.path}:{outer[0].line})"))
@@ -463,7 +506,7 @@ def retry_policy(ctx: Context) -> Outcome:
         if not s.explicit:
             span = f"{s.initial:g}-{s.max_delay:g} s" if s.max_delay is not None else f"from {s.initial:g} s"
             devs = [f"relies on the SDK's implicit defaults ({s.attempts} tries, {span}); set the retry count explicitly"] + devs
-        nested = _nested(s, wrapped.get(idx, set()), calls, sdk_on - sdk_off, sdk_attempts)
+        nested = _nested(s, wrapped.get(idx, set()), providers_at, sdk_on - sdk_off, sdk_attempts)
         if nested is not None and s.attempts and nested > policy.attempts_max:
             devs.append(
                 f"nested retries: {s.attempts} tries here × the SDK's own retries = {nested} attempts per call "
@@ -487,11 +530,18 @@ def retry_policy(ctx: Context) -> Outcome:
     return outcome(Status.PASS, f"retries with backoff and jitter, within policy{suffix or sites_note}", passes)
 
 
-def _nested(site: RetrySite, wrapped: set[CallKey], calls: list[Any], sdk_on: set[str], sdk_attempts: dict[str, int]) -> int | None:
-    """Effective attempts per call when an outer retry wraps calls whose client retries too."""
+def _nested(
+    site: RetrySite, wrapped: set[CallKey], providers_at: dict[CallKey, set[str]], sdk_on: set[str], sdk_attempts: dict[str, int]
+) -> int | None:
+    """Effective attempts per call when an outer retry wraps calls whose client retries too.
+    ``providers_at``: the providers of the calls (tests excluded) at each call site."""
     if not wrapped or not site.attempts:
         return None
-    providers = {c.provider for c in calls if (c.file.path, c.line) in wrapped}
+    providers: set[str] = set()
+    for key in wrapped:
+        found = providers_at.get(key)
+        if found:
+            providers |= found
     inner = [sdk_attempts.get(p, 0) for p in providers if p in sdk_on]
     if not inner or max(inner) <= 1:
         return None

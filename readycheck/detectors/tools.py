@@ -30,12 +30,13 @@ Read from the AST, never from text: a comment or a docstring that mentions `try`
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from readycheck.detectors.base import Context, evidence_at, outcome, plural
 from readycheck.detectors.llm import llm_calls
-from readycheck.detectors.project import declared_dependencies, is_test_path
+from readycheck.detectors.project import declared_dependencies, imports_any, is_test_path, matches_any
 from readycheck.index import RepoIndex, SourceFile
 from readycheck.model import Evidence, Outcome, Status
 from readycheck.parsers.js_facts import JsCall, JsFacts
@@ -122,7 +123,10 @@ class ToolScopes:
     def js(self, path: str, function: str | None, line: int) -> bool:
         if function is not None and function in self.js_functions.get(path, set()):
             return True
-        return any(lo <= line <= hi for lo, hi in self.js_ranges.get(path, ()))
+        for lo, hi in self.js_ranges.get(path, ()):
+            if lo <= line <= hi:
+                return True
+        return False
 
 
 # --- small helpers --------------------------------------------------------------------------------
@@ -130,12 +134,13 @@ def _q(qualname: str) -> str:
     return qualname.replace("()", "")
 
 
+@lru_cache(maxsize=65536)  # a pure function of the name: memoised
 def _tail(qualname: str) -> str:
     return _q(qualname).rsplit(".", 1)[-1]
 
 
 def _matches(qualname: str, patterns: tuple[str, ...]) -> bool:
-    return first_match(qualname, patterns) is not None
+    return matches_any(qualname, patterns)
 
 
 def _source(value: Any) -> str:
@@ -187,6 +192,7 @@ def _names_in(value: Any, single: bool = False) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)  # a pure function of the name: memoised
 def _receiver(qualname: str) -> tuple[str, str] | None:
     """For a registry call, (registry name, how it is written): `TOOLS[]` -> ("TOOLS", "TOOLS[...]()"),
     `self.tool_map[].invoke` -> ("tool_map", "self.tool_map[...].invoke()"), `TOOLS.get()` -> ("TOOLS", ...)."""
@@ -207,6 +213,7 @@ def _receiver(qualname: str) -> tuple[str, str] | None:
     return name, shape.format((base.split(".", 1)[0] + "." if base.startswith(("self.", "this.")) else "") + name)
 
 
+@lru_cache(maxsize=65536)  # a pure function of the name: memoised
 def _tool_object_call(func: str, qualname: str) -> bool:
     """`tool.invoke(args)`, `selected_tool.run(...)`, `tool.handler(ctx, args)`: a tool object run
     directly (not a model bound to tools: `llm_with_tools.invoke(...)`)."""
@@ -284,7 +291,7 @@ class _Candidate:
 def _python_agent_file(f: SourceFile, facts: PythonFacts, llm_files: set[str]) -> bool:
     if f.path in llm_files:
         return True
-    return bool(facts.imports_any(_PY_AGENT_MODULES))
+    return bool(imports_any(facts, _PY_AGENT_MODULES))
 
 
 def _js_agent_file(f: SourceFile, js: JsFacts, llm_files: set[str]) -> bool:
@@ -548,6 +555,22 @@ class _LangChainTool:
     note: str
 
 
+_PY_TOOL_NAMES: dict[str, tuple[bool, bool, bool]] = {}
+
+
+def _py_tool_names(q: str) -> tuple[bool, bool, bool]:
+    """(a LangChain tool builder, a ToolNode, a LangGraph agent) for a Python call's name; memoised."""
+    try:
+        return _PY_TOOL_NAMES[q]
+    except KeyError:
+        pass
+    names = (_matches(q, _LC_TOOL_BUILDERS), _matches(q, _TOOL_NODES), _matches(q, _LG_AGENTS))
+    if len(_PY_TOOL_NAMES) > 200_000:
+        _PY_TOOL_NAMES.clear()
+    _PY_TOOL_NAMES[q] = names
+    return names
+
+
 def _python_framework_sites(repo: _Repo) -> tuple[list[ToolSite], list[_LangChainTool], list[tuple[SourceFile, CallFact, str]]]:
     sites: list[ToolSite] = []
     lc_tools: list[_LangChainTool] = []
@@ -588,7 +611,8 @@ def _python_framework_sites(repo: _Repo) -> tuple[list[ToolSite], list[_LangChai
                 sites.append(ToolSite(f, fn.line, f"MCP tool {fn.name}()", True, "the MCP server returns a raised error to the client as an isError result"))
         for c in facts.calls:
             q = c.qualname
-            if _matches(q, _LC_TOOL_BUILDERS):
+            builder, tool_node, lg_agent = _py_tool_names(q)
+            if builder:
                 func = c.kwargs.get("func", c.args[0] if c.args else None)
                 fname = _names_in(func, single=True)
                 label = fname[0] if fname else str(c.kwargs.get("name", "?"))
@@ -598,9 +622,9 @@ def _python_framework_sites(repo: _Repo) -> tuple[list[ToolSite], list[_LangChai
                     lc_tools.append(_LangChainTool(f, c.line, label, True, "the function it wraps catches its own errors"))
                 else:
                     lc_tools.append(_LangChainTool(f, c.line, label, False, "no handle_tool_error: an error in the tool ends the run"))
-            elif _matches(q, _TOOL_NODES):
+            elif tool_node:
                 nodes.append((f, c, "ToolNode"))
-            elif _matches(q, _LG_AGENTS):
+            elif lg_agent:
                 tools_arg = c.kwargs.get("tools", c.args[1] if len(c.args) > 1 else None)
                 if isinstance(tools_arg, CallValue) and _matches(tools_arg.qualname, _TOOL_NODES):
                     continue  # the ToolNode is its own site
@@ -655,6 +679,29 @@ def _node_sites(repo: _Repo, nodes: list[tuple[SourceFile, CallFact, str]], lc_t
 
 
 # --- frameworks: JS/TS -------------------------------------------------------------------------------
+_JS_TOOL_NAMES: dict[str, tuple[bool, bool, bool, bool, bool]] = {}
+
+
+def _js_tool_names(q: str) -> tuple[bool, bool, bool, bool, bool]:
+    """Which of _js_framework_sites' name tests a JS/TS call's name passes: (AI SDK tool(), Agents
+    SDK tool(), ToolNode, createReactAgent, MCP server tool); memoised by name."""
+    try:
+        return _JS_TOOL_NAMES[q]
+    except KeyError:
+        pass
+    names = (
+        _matches(q, _JS_AI_TOOLS),
+        _matches(q, _JS_OPENAI_AGENTS_TOOL),
+        _matches(q, _JS_TOOL_NODE),
+        _matches(q, _JS_LG_AGENT),
+        _q(q).startswith("@modelcontextprotocol/sdk") and "McpServer" in q and _tail(q) in ("tool", "registerTool"),
+    )
+    if len(_JS_TOOL_NAMES) > 200_000:
+        _JS_TOOL_NAMES.clear()
+    _JS_TOOL_NAMES[q] = names
+    return names
+
+
 def _js_framework_sites(repo: _Repo) -> list[ToolSite]:
     sites: list[ToolSite] = []
     index = repo.index
@@ -666,8 +713,11 @@ def _js_framework_sites(repo: _Repo) -> list[ToolSite]:
             continue
         for jc in js.calls:
             q = jc.qualname
+            ai_tool, agents_tool, tool_node, lg_agent, mcp_tool = _js_tool_names(q)
+            if not (ai_tool or agents_tool or tool_node or lg_agent or mcp_tool):
+                continue
             options = jc.options if isinstance(jc.options, dict) else {}
-            if _matches(q, _JS_AI_TOOLS) and "execute" in options:
+            if ai_tool and "execute" in options:
                 kind = "AI SDK tool()"
                 if _js_range_catches(js, jc) or _js_named_catches(repo, f, options.get("execute")):
                     sites.append(ToolSite(f, jc.line, kind, True, "execute catches its errors (try/catch): the model gets a result"))
@@ -675,7 +725,7 @@ def _js_framework_sites(repo: _Repo) -> list[ToolSite]:
                     sites.append(ToolSite(f, jc.line, kind, True, "AI SDK 5 or later reports a throwing execute to the model as a tool-error part"))
                 else:
                     sites.append(ToolSite(f, jc.line, kind, False, "execute has no try/catch: before AI SDK 5 a throw ends generateText/streamText"))
-            elif _matches(q, _JS_OPENAI_AGENTS_TOOL):
+            elif agents_tool:
                 kind = "Agents SDK tool()"
                 if "errorFunction" in options and options["errorFunction"] is None:
                     if _js_range_catches(js, jc) or _js_named_catches(repo, f, options.get("execute")):
@@ -684,14 +734,14 @@ def _js_framework_sites(repo: _Repo) -> list[ToolSite]:
                         sites.append(ToolSite(f, jc.line, kind, False, "errorFunction: null re-throws tool errors and execute does not catch them"))
                 else:
                     sites.append(ToolSite(f, jc.line, kind, True, "the SDK's default errorFunction reports errors to the model"))
-            elif jc.is_new and _matches(q, _JS_TOOL_NODE):
+            elif jc.is_new and tool_node:
                 if options.get("handleToolErrors") is False:
                     sites.append(ToolSite(f, jc.line, "ToolNode", False, "handleToolErrors: false: a tool error ends the run"))
                 else:
                     sites.append(ToolSite(f, jc.line, "ToolNode", True, "LangGraph.js ToolNode returns tool errors to the model by default"))
-            elif _matches(q, _JS_LG_AGENT):
+            elif lg_agent:
                 sites.append(ToolSite(f, jc.line, "createReactAgent()", True, "its ToolNode returns tool errors to the model by default"))
-            elif _q(q).startswith("@modelcontextprotocol/sdk") and "McpServer" in q and _tail(q) in ("tool", "registerTool"):
+            elif mcp_tool:
                 sites.append(ToolSite(f, jc.line, f"MCP tool {jc.args[0] if jc.args and isinstance(jc.args[0], str) else ''}".rstrip(), True,
                                       "the MCP server returns a thrown error to the client as an isError result"))
     return sites

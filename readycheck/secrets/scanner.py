@@ -1041,7 +1041,22 @@ def redact_line(line: str, rules: Sequence[SecretRule] | None = None) -> str:
     plan = _plan_for(rules)
     if not plan.rules:
         return line
-    return "".join(_redact_one(part, plan, rules) for part in line.splitlines(keepends=True))
+    # Evidence repeats the same lines and notes many times over: each is judged once per rule set.
+    key = (id(plan), line)
+    held = _REDACTED.get(key)
+    if held is not None and held[0] is plan:
+        return held[1]
+    safe = "".join(_redact_one(part, plan, rules) for part in line.splitlines(keepends=True))
+    if len(_REDACTED) >= _MAX_REDACTED:
+        _REDACTED.clear()
+    _REDACTED[key] = (plan, safe)
+    return safe
+
+
+# redact_line's answers, by (plan identity, line); each entry holds its plan, so the id cannot be
+# reused while the entry lives. Bounded: cleared when full.
+_REDACTED: dict[tuple[int, str], tuple[_Plan, str]] = {}
+_MAX_REDACTED = 50_000
 
 
 def _redact_one(part: str, plan: _Plan, rules: Sequence[SecretRule] | None) -> str:
