@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import threading
 import time
 from datetime import datetime, timezone
@@ -170,15 +171,25 @@ def run_audit(
         if whole:
             notes.append(f"{len(whole)} check(s) judge the whole repository and do not run on staged files")
         specs = [s for s in specs if s.scope == "file"]
-    for spec in specs:
-        if progress is not None:
-            progress(spec)
-        try:
-            detector = registry.detector(spec.detector)
-        except Exception as exc:  # a plugin's detector that fails to import
-            results.append(Result(spec, Status.ERROR, f"detector '{spec.detector}' failed to load: {type(exc).__name__}: {exc}"))
-            continue
-        results.append(run_check(spec, detector, index, policy, suppressions, cloud))
+    # Everything parsed lives until the audit ends: keep it out of the cyclic collector's
+    # generations while the checks run, or their own allocations make it walk millions of parsed
+    # objects again and again (0.6-1 s of the checks on 5,000 files). Refcounting still frees.
+    frozen = gc.isenabled()
+    if frozen:
+        gc.freeze()
+    try:
+        for spec in specs:
+            if progress is not None:
+                progress(spec)
+            try:
+                detector = registry.detector(spec.detector)
+            except Exception as exc:  # a plugin's detector that fails to import
+                results.append(Result(spec, Status.ERROR, f"detector '{spec.detector}' failed to load: {type(exc).__name__}: {exc}"))
+                continue
+            results.append(run_check(spec, detector, index, policy, suppressions, cloud))
+    finally:
+        if frozen:
+            gc.unfreeze()
     if cloud is not None:
         notes.append(_cloud_note(cloud))
     results.sort(key=lambda r: (r.spec.item, r.spec.id))
