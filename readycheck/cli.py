@@ -545,8 +545,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     debug = "--debug" in args
     exits, aborts, click_error = _click_exceptions()
     command = typer.main.get_command(app)
+    from readycheck._cli_coerce import plain_coercion
+
     try:
-        code = command.main(args=args, prog_name="readycheck", standalone_mode=False)
+        with plain_coercion():
+            code = command.main(args=args, prog_name="readycheck", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except ReadycheckError as exc:
         typer.echo(f"readycheck: error: {exc.message}", err=True)

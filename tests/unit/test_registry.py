@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -215,3 +216,21 @@ def test_selection_is_ruff_like() -> None:
     assert ids(reg.select(["credentials"], ignore=["RC0202"])) == credentials - {"RC0202"}
     with pytest.raises(UsageError, match="did you mean 'retry-policy'"):
         reg.select(["retry-polcy"])
+
+
+def test_plugin_lookup_is_skipped_only_when_no_distribution_declares_the_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from readycheck.registry import _may_declare_plugins
+
+    empty = tmp_path / "empty"
+    (empty / "other-1.0.dist-info").mkdir(parents=True)
+    (empty / "other-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nother = other:main\n")
+    monkeypatch.setattr(sys, "path", [str(empty), str(tmp_path / "missing")])
+    assert _may_declare_plugins() is False
+    site = tmp_path / "site"
+    make_pack(site)
+    monkeypatch.setattr(sys, "path", [str(empty), str(site)])
+    assert _may_declare_plugins() is True
+    archive = tmp_path / "bundle.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    monkeypatch.setattr(sys, "path", [str(empty), str(archive)])
+    assert _may_declare_plugins() is True  # cannot be judged cheaply: importlib.metadata decides
