@@ -135,6 +135,9 @@ class RepoIndex:
         for f in self.files:
             parser = _CODE_VIEWS.get(f.kind)
             if parser is not None and parser not in f.__dict__:
+                if f.minified:
+                    getattr(f, parser)  # empty facts that say why
+                    continue
                 jobs.append((f, parser))
         if not jobs:
             return

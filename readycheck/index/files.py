@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from readycheck.parsers.python_facts import PythonFacts
     from readycheck.parsers.terraform import TfFile
 
-__all__ = ["SourceFile", "classify"]
+__all__ = ["SourceFile", "classify", "MINIFIED_LINE"]
+
+# Minified or generated code (bundles, one-line builds): nobody writes an agent's logic there, and
+# walking its syntax tree costs seconds per megabyte. Such files are read as text (the secret scan
+# still reads them) but not parsed as code.
+MINIFIED_LINE = 1_000  # average characters per line
+_MINIFIED_MIN_SIZE = 20_000
 
 _EXT_KIND = {
     ".py": "python", ".pyi": "python",
@@ -103,6 +109,17 @@ class SourceFile:
         return s if len(s) <= width else s[: width - 1] + "…"
 
     # --- code ----------------------------------------------------------------------------------
+    @cached_property
+    def minified(self) -> str | None:
+        """Why this code file is read as text only (minified or generated), or None."""
+        text = self.text
+        if len(text) < _MINIFIED_MIN_SIZE:
+            return None
+        average = len(text) // (text.count("\n") + 1)
+        if average <= MINIFIED_LINE:
+            return None
+        return f"minified or generated (lines average {average:,} characters): read as text, not parsed as code"
+
     def adopt(self, view: str, product: PythonFacts | JsFacts) -> None:
         """Take `product` (from the parse cache or a worker process) as this file's `python` or
         `js` view, exactly as if the view had parsed the file here."""
@@ -116,9 +133,9 @@ class SourceFile:
     def python(self) -> PythonFacts | None:
         if self.kind != "python":
             return None
-        from readycheck.parsers.python_facts import parse_python
+        from readycheck.parsers.python_facts import PythonFacts, parse_python
 
-        facts = parse_python(self.text, self.path)
+        facts = PythonFacts(error=self.minified) if self.minified else parse_python(self.text, self.path)
         if facts.error:
             self.parse_errors.append(facts.error)
         return facts
@@ -127,9 +144,9 @@ class SourceFile:
     def js(self) -> JsFacts | None:
         if self.kind not in ("javascript", "typescript"):
             return None
-        from readycheck.parsers.js_facts import parse_js
+        from readycheck.parsers.js_facts import JsFacts, parse_js
 
-        facts = parse_js(self.text, self.path)
+        facts = JsFacts(error=self.minified) if self.minified else parse_js(self.text, self.path)
         if facts.error:
             self.parse_errors.append(facts.error)
         return facts
