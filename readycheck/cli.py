@@ -427,7 +427,20 @@ def _target(path: Path) -> Path:
         raise TargetError(f"{path}: not a directory (readycheck audits a repository or folder)")
     if not os.access(path, os.R_OK | os.X_OK):
         raise TargetError(f"{path}: permission denied")
+    if _is_bare_repository(path):
+        raise TargetError(
+            f"{path}: a bare git repository (a git directory) has no work tree to audit: audit a clone or a checkout of it"
+        )
     return path.resolve()
+
+
+def _is_bare_repository(path: Path) -> bool:
+    """A git directory itself (`repo.git`, or a `.git` folder given as the target): HEAD, objects/
+    and refs/ at its top, no work tree."""
+    try:
+        return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+    except OSError:
+        return False
 
 
 @checks_app.command("list")
@@ -447,6 +460,8 @@ def checks_list(
 
         dirs = load_policy(Path.cwd(), config_file=config).checks_dirs
     registry = load_registry(dirs)
+    for prefix, why in registry.broken_packs:  # its checks are missing from the list: say so
+        typer.echo(f"readycheck: warning: check pack {prefix} is left out: {_one_line(why)}", err=True)
     specs = registry.select(_split(select) or None)
     if framework is not None:
         from readycheck.docs import checks_by_framework, framework_json
@@ -539,12 +554,41 @@ def _click_exceptions() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
     return exits, aborts, cx.ClickException
 
 
+ISSUES_URL = "https://github.com/readycheck/readycheck/issues"
+
+
+class _Interrupted(Exception):
+    """Ctrl-C, carried past typer (which would turn it into a silent exit 130)."""
+
+
+def _one_line(text: str) -> str:
+    """A message on one terminal line: control characters (a newline or an escape sequence in a
+    file name, say) are shown escaped, never interpreted by the terminal."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    """An exception's message on one line, bounded (it may quote a file's content)."""
+    line = _one_line(text)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Console-script entry point: one error funnel, the documented exit codes."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     exits, aborts, click_error = _click_exceptions()
     command = typer.main.get_command(app)
+    invoke = command.invoke
+
+    def interruptible(ctx: Any) -> Any:
+        # typer turns Ctrl-C into a silent exit 130: carry it out to the funnel, which says so.
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted() from None
+
+    command.invoke = interruptible  # type: ignore[method-assign]
     from readycheck._cli_coerce import plain_coercion
 
     try:
@@ -552,7 +596,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             code = command.main(args=args, prog_name="readycheck", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
     except ReadycheckError as exc:
-        typer.echo(f"readycheck: error: {exc.message}", err=True)
+        typer.echo(f"readycheck: error: {_one_line(exc.message)}", err=True)
         sys.exit(exc.exit_code)
     except exits as exc:
         sys.exit(getattr(exc, "exit_code", 0))
@@ -560,9 +604,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         typer.echo("readycheck: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click_error as exc:
-        typer.echo(f"readycheck: error: {exc.format_message()}", err=True)  # type: ignore[attr-defined]
+        typer.echo(f"readycheck: error: {_one_line(' '.join(exc.format_message().splitlines()))}", err=True)  # type: ignore[attr-defined]
         sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Interrupted):
         typer.echo("readycheck: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
@@ -573,5 +617,10 @@ def main(argv: Optional[List[str]] = None) -> None:
             import traceback
 
             traceback.print_exc()
-        typer.echo(f"readycheck: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
+        typer.echo(
+            f"readycheck: internal error: {type(exc).__name__}: {_short(str(exc))}\n"
+            f"This is a bug in readycheck: please report it at {ISSUES_URL} with the command you ran"
+            + ("." if debug else " and the traceback that --debug prints."),
+            err=True,
+        )
         sys.exit(EXIT_INTERNAL)

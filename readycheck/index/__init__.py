@@ -197,7 +197,10 @@ def _git_facts(root: Path) -> GitFacts | None:
     except ImportError:  # pragma: no cover - a dependency
         return None
     try:
+        from readycheck.index.gitsafe import harden
+
         repo = git.Repo(root, search_parent_directories=True)
+        harden(repo.git, root)
         try:
             commit = repo.head.commit.hexsha
         except ValueError:  # no commits yet
@@ -225,11 +228,25 @@ def _git_listing(root: Path) -> list[str] | None:
     try:
         import git
 
-        out = git.Git(str(root)).ls_files("-z", "--cached", "--others", "--exclude-standard")
+        from readycheck.index.gitsafe import harden
+
+        cmd = git.Git(str(root))
+        harden(cmd, root)
+        out = cmd.ls_files("-z", "--cached", "--others", "--exclude-standard")
     except Exception:
         return None
     names = sorted({n for n in out.split("\0") if n})
     return names
+
+
+def _path_max() -> int:
+    try:
+        return int(os.pathconf("/", "PC_PATH_MAX"))
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return 4096
+
+
+_PATH_MAX = _path_max()
 
 
 def _skip_dir(name: str, extra: frozenset[str]) -> bool:
@@ -253,7 +270,9 @@ def build_index(
     if listing is None:
         listing = list(_walk(root, skipped))
 
+    root_str = str(root)
     seen_real: set[str] = set()
+    real_dirs: dict[str, bool] = {}
     entries: list[tuple[str, os.stat_result]] = []
     for rel in listing:
         parts = rel.split("/")
@@ -262,17 +281,16 @@ def build_index(
         if exclude_spec is not None and exclude_spec.match_file(rel):
             continue
         try:
-            entries.append((rel, os.lstat(root / rel)))
+            entries.append((rel, os.lstat(os.path.join(root_str, rel))))
         except OSError:
             continue  # listed by git but deleted in the work tree
     # Regular files first, links last: a link to a file inside the root is read once, at its real path.
     entries.sort(key=lambda e: stat.S_ISLNK(e[1].st_mode))
     for rel, st in entries:
-        full = root / rel
-        real = str(full)
+        real = os.path.join(root_str, rel)
         if stat.S_ISLNK(st.st_mode):
             try:
-                resolved = full.resolve(strict=True)
+                resolved = Path(real).resolve(strict=True)
             except (OSError, RuntimeError):
                 skipped.append(Skipped(rel, "broken or looping symlink"))
                 continue
@@ -292,20 +310,71 @@ def build_index(
         if real in seen_real:
             continue
         seen_real.add(real)
+        if not _inside(real, root, real_dirs):
+            skipped.append(Skipped(rel, "path leads outside the target through a symlinked folder"))
+            continue
         if _skip_content(rel, st.st_size, None, max_file_size, skipped):
             continue
         try:
-            with open(real, "rb") as fh:
-                data = fh.read(st.st_size + 1)
+            data = _read_regular(real, max_file_size)
         except OSError as exc:
             skipped.append(Skipped(rel, f"unreadable ({exc.strerror or type(exc).__name__})"))
             continue
+        if data is None:
+            skipped.append(Skipped(rel, "not a regular file"))  # replaced by a FIFO or device since it was listed
+            continue
         if _skip_content(rel, len(data), data, max_file_size, skipped):
             continue
-        files.append(SourceFile(rel, real, len(data), classify(rel), _decode(data)))
+        files.append(SourceFile(_display(rel), real, len(data), classify(rel), _decode(data)))
     files.sort(key=lambda f: f.path)
-    skipped.sort(key=lambda s: s.path)
+    skipped = sorted((Skipped(_display(s.path), s.reason) for s in skipped), key=lambda s: s.path)
     return RepoIndex(root, tuple(files), tuple(skipped), is_git)
+
+
+def _display(rel: str) -> str:
+    """A path as reports show it: always valid Unicode. A name that is not valid UTF-8 reaches
+    Python with its bad bytes as lone surrogates (which no report file could encode); they are
+    shown as backslash escapes instead (``\\xff``). The file is still read at its real name."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _inside(path: str, root: Path, memo: dict[str, bool]) -> bool:
+    """Whether the folder holding ``path`` is, once every symlink on the way is resolved, inside
+    ``root`` (a tracked ``conf/x`` whose ``conf`` was replaced by a link to /etc is not)."""
+    folder = os.path.dirname(path)
+    known = memo.get(folder)
+    if known is None:
+        real = os.path.realpath(folder)
+        known = memo[folder] = real == str(root) or real.startswith(str(root).rstrip(os.sep) + os.sep)
+    return known
+
+
+def _read_regular(path: str, max_file_size: int) -> bytes | None:
+    """The bytes of the regular file at ``path``, at most ``max_file_size + 1`` of them; None when
+    ``path`` is no longer a regular file. Opened without blocking and without following a final
+    symlink, then checked on the open descriptor: a file swapped for a FIFO, a device or a link
+    between the listing and the read is never read (opening a FIFO would block for ever)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks: list[bytes] = []
+        left = max_file_size + 1
+        while left > 0:
+            want = min(left, 1 << 20)
+            chunk = os.read(fd, want)
+            chunks.append(chunk)
+            left -= len(chunk)
+            if len(chunk) < want:  # a short read of a regular file: its end (one read per small file)
+                break
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _skip_content(rel: str, size: int, data: bytes | None, max_file_size: int, skipped: list[Skipped]) -> bool:
@@ -349,47 +418,70 @@ def build_staged_index(root: Path, *, exclude: Sequence[str] = (), max_file_size
             continue
         if _skip_content(rel, len(data), data, max_file_size, skipped):
             continue
-        files.append(SourceFile(rel, str(root / rel), len(data), classify(rel), _decode(data)))
+        files.append(SourceFile(_display(rel), str(root / rel), len(data), classify(rel), _decode(data)))
     files.sort(key=lambda f: f.path)
-    skipped.sort(key=lambda s: s.path)
+    skipped = sorted((Skipped(_display(s.path), s.reason) for s in skipped), key=lambda s: s.path)
     return RepoIndex(root, tuple(files), tuple(skipped), is_git=True)
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> Iterable[str]:
-    """Files under root outside git: .gitignore files honoured at every level."""
+    """Files under root outside git: .gitignore files honoured at every level. Iterative (a
+    folder nested thousands deep does not exhaust the interpreter's recursion limit) and never
+    descends into a symlinked folder."""
     specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        rel_dir = "" if rel_dir == "." else rel_dir
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        for base, spec in specs:
+            if base and not rel.startswith(base + "/"):
+                continue
+            sub = rel[len(base) + 1 :] if base else rel
+            if spec.match_file(sub + ("/" if is_dir else "")):
+                return True
+        return False
+
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        dirpath = os.path.join(root, rel_dir) if rel_dir else str(root)
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        links: set[str] = set()
+        try:
+            with os.scandir(dirpath) as it:
+                for entry in it:
+                    try:
+                        is_dir = entry.is_dir()
+                        if is_dir and entry.is_symlink():
+                            links.add(entry.name)
+                    except OSError:
+                        is_dir = False
+                    (dirnames if is_dir else filenames).append(entry.name)
+        except OSError as exc:
+            skipped.append(Skipped(rel_dir or ".", f"unreadable folder ({exc.strerror or type(exc).__name__})"))
+            continue
         if ".gitignore" in filenames:
             try:
                 with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8", errors="replace") as fh:
                     specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())))
             except OSError:
                 pass
-
-        def ignored(rel: str, is_dir: bool) -> bool:
-            for base, spec in specs:
-                if base and not rel.startswith(base + "/"):
-                    continue
-                sub = rel[len(base) + 1 :] if base else rel
-                if spec.match_file(sub + ("/" if is_dir else "")):
-                    return True
-            return False
-
         keep = []
         for d in sorted(dirnames):
             rel = f"{rel_dir}/{d}" if rel_dir else d
             if _skip_dir(d, frozenset()) or ignored(rel, True):
                 continue
-            if os.path.islink(os.path.join(dirpath, d)):
+            if d in links:
                 skipped.append(Skipped(rel, "symlinked folder not followed"))
                 continue
-            if not os.access(os.path.join(dirpath, d), os.R_OK | os.X_OK):
+            full = os.path.join(dirpath, d)
+            if len(os.fsencode(full)) >= _PATH_MAX - 1:
+                skipped.append(Skipped(rel, "path too long to open (nested too deep)"))
+                continue
+            if not os.access(full, os.R_OK | os.X_OK):
                 skipped.append(Skipped(rel, "unreadable folder"))
                 continue
-            keep.append(d)
-        dirnames[:] = keep
+            keep.append(rel)
+        stack.extend(reversed(keep))  # depth first, in name order, like os.walk
         for name in sorted(filenames):
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if not ignored(rel, False):

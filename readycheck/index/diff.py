@@ -26,7 +26,7 @@ def merge_base(root: Path, ref: str) -> tuple[object, str, str]:
     try:
         repo, prefix = repo_prefix(root)
     except LookupError as exc:
-        raise LookupError(f"--diff needs a git repository: {root} is {exc}") from None
+        raise LookupError(f"--diff needs a git repository: {root}: {exc}") from None
     assert isinstance(repo, git.Repo)
     try:
         repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
@@ -49,7 +49,7 @@ def changed_lines(root: Path, ref: str) -> dict[str, set[int] | None]:
     assert isinstance(repo, git.Repo)
     out: dict[str, set[int] | None] = {}
     try:
-        diffs = repo.commit(base).diff(None, create_patch=True, unified=0, no_ext_diff=True)
+        diffs = repo.commit(base).diff(None, create_patch=True, unified=0, no_ext_diff=True, no_textconv=True)
     except git.GitCommandError as exc:
         raise LookupError(f"git could not diff against '{ref}': {str(exc.stderr).strip()[:200]}") from None
     for d in diffs:

@@ -13,7 +13,11 @@ def last_changed(root: Path, *, max_commits: int = 5000) -> dict[str, int]:
     try:
         import git
 
-        out = git.Git(str(root)).log(
+        from readycheck.index.gitsafe import harden
+
+        cmd = git.Git(str(root))
+        harden(cmd, root)
+        out = cmd.log(
             f"--max-count={max_commits}", "--format=%x00%ct", "--name-only", "--no-renames", "--relative", "HEAD"
         )
     except Exception:  # not a repository, no commits, no git: no dates

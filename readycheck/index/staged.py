@@ -24,6 +24,9 @@ def repo_prefix(root: Path) -> tuple[object, str]:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise LookupError("not inside a git work tree") from None
+    from readycheck.index.gitsafe import harden
+
+    harden(repo.git, root)
     if repo.bare or repo.working_tree_dir is None:
         raise LookupError("a bare repository has no work tree")
     top = Path(repo.working_tree_dir).resolve()
