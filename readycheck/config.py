@@ -137,9 +137,10 @@ def _find_config(root: Path) -> tuple[Path | None, dict[str, Any]]:
         try:
             with open(pyproject, "rb") as fh:
                 data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError):
+        except (OSError, tomllib.TOMLDecodeError, RecursionError, ValueError):
             return None, {}  # a project's broken pyproject is not our configuration error
-        section = data.get("tool", {}).get("readycheck")
+        tool = data.get("tool")
+        section = tool.get("readycheck") if isinstance(tool, dict) else None
         if isinstance(section, dict):
             return pyproject, {k.replace("-", "_"): v for k, v in section.items()}
     return None, {}
@@ -152,14 +153,26 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    from readycheck.parsers.structured import ParseError, load_yaml_docs
+
+    try:
+        # The bounded reader first: an alias bomb, a recursive alias, nesting past 200 levels or a
+        # !!python tag is refused before safe_load builds objects that validation walks as a tree.
+        load_yaml_docs(text, refuse_python=True)
+    except ParseError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"{path}: the configuration nests too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ConfigError(f"{path}:{where}: {problem}") from None
     except ValueError as exc:  # a date-looking value that is no date: `expires: 2027-02-31`
+        if "digits" in str(exc):  # int() of more than 4300 digits
+            raise ConfigError(f"{path}: a number is too long to read") from None
         raise ConfigError(f"{path}: not a valid date (YYYY-MM-DD): {exc}") from None
     if data is None:
         return {}
@@ -168,20 +181,26 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _path_key(part: object) -> tuple[int, int, str]:
+    """Sort key of one part of an error's path: list indexes in order, then keys by their text
+    (a configuration's keys are not always strings: `0: null`)."""
+    return (0, part, "") if isinstance(part, int) else (1, 0, str(part))
+
+
 def validate_config(data: Mapping[str, Any], source: str) -> None:
     if not data:
         return  # nothing to validate: keep jsonschema off the start-up path
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(config_schema())
-    errors = sorted(validator.iter_errors(dict(data)), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(dict(data)), key=lambda e: [_path_key(p) for p in e.absolute_path])
     if not errors:
         return
     err = errors[0]
     key = ".".join(str(p) for p in err.absolute_path)
     if err.validator == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
+        extra = sorted(str(k) for k in set(err.instance) - set(allowed)) if isinstance(err.instance, dict) else []
         import difflib
 
         unknown = extra[0] if extra else "?"
@@ -290,7 +309,7 @@ def _with_profile(data: dict[str, Any], name: str | None, source: str) -> dict[s
         return data
     if name not in profiles:
         if profiles:
-            raise ConfigError(f"unknown profile '{name}' (known profiles: {', '.join(sorted(profiles))})")
+            raise ConfigError(f"unknown profile '{name}' (known profiles: {', '.join(sorted(str(p) for p in profiles))})")
         where = f"{source} defines none" if source != "configuration" else "no configuration file found"
         raise ConfigError(f"unknown profile '{name}' (no profiles: {where})")
     merged = dict(data)

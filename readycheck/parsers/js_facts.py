@@ -177,6 +177,7 @@ _LITERAL_DEPTH = 32
 _RESOLVE_DEPTH = 64
 _SHORT = 120
 _MAX_NAME = 240
+_LONG_CHAIN = 2 * _MAX_NAME  # member chains longer than this resolve from their tail only
 
 _ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])")
 _SIMPLE_ESCAPES = {
@@ -615,7 +616,12 @@ class _Collector:
             value = "import"
         else:
             value = self.resolve_call(plan[2], depth + 1)
-        for part in plan[1]:
+        chain = plan[1]
+        if len(chain) > _LONG_CHAIN:
+            # `a.b.b.b...` 100,000 times: building each prefix costs quadratic time, and the name
+            # is clipped to its last segments anyway (_clip), so only those are built.
+            value, written, chain = "?", None, chain[-_LONG_CHAIN:]
+        for part in chain:
             if part == "[]":
                 value += "[]"
                 written = None

@@ -168,7 +168,7 @@ def parse_django(text: str, path: str) -> list[Migration]:
 
 _KNEX_UP = re.compile(r"(exports\.up\s*=|export\s+(async\s+)?function\s+up\b|export\s+const\s+up\s*=|module\.exports\s*=\s*\{[^}]*\bup\b)")
 _KNEX_DOWN = re.compile(
-    r"(exports\.down\s*=|export\s+(async\s+)?function\s+down\b|export\s+const\s+down\s*=|^\s*(async\s+)?down\s*(\(|:))", re.M
+    r"(exports\.down\s*=|export\s+(async\s+)?function\s+down\b|export\s+const\s+down\s*=|^[ \t]*(async\s+)?down\s*(\(|:))", re.M
 )
 _JS_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 

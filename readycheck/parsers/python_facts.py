@@ -1043,6 +1043,13 @@ class _Collector:
                 self.f.while_true_lines.append((node.lineno, getattr(node, "end_lineno", node.lineno) or node.lineno, has_break))
 
 
+def _syntax_error(exc: SyntaxError) -> str:
+    if "null bytes" in (exc.msg or ""):
+        return "cannot parse: NUL bytes in the source"
+    where = f" at line {exc.lineno}" if exc.lineno else ""
+    return f"syntax error{where}: {exc.msg}"
+
+
 def parse_python(text: str, filename: str = "<file>") -> PythonFacts:
     """Facts for one module; a module that does not parse gets empty facts and an `error`."""
     facts = PythonFacts()
@@ -1060,9 +1067,13 @@ def parse_python(text: str, filename: str = "<file>") -> PythonFacts:
         except Exception:  # noqa: BLE001 - a tracing bug costs the flows of one file, not its facts
             facts.flows = []
     except SyntaxError as exc:
-        facts.error = f"syntax error at line {exc.lineno}: {exc.msg}"
-    except (ValueError, RecursionError, MemoryError) as exc:
-        facts.error = f"cannot parse: {type(exc).__name__}"
+        facts.error = _syntax_error(exc)
+    except ValueError as exc:  # Python < 3.11.4 raises ValueError for NUL bytes
+        facts.error = "cannot parse: NUL bytes in the source" if "null bytes" in str(exc) else f"cannot parse: {str(exc)[:160]}"
+    except RecursionError:
+        facts.error = "cannot parse: the code nests too deeply"
+    except MemoryError:  # CPython's parser reports a too deeply nested expression as MemoryError
+        facts.error = "cannot parse: the code is too deeply nested or too large for Python's parser"
     finally:
         sys.setrecursionlimit(limit)
     facts.calls.sort(key=lambda c: (c.line, c.col))
