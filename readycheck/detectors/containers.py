@@ -161,7 +161,7 @@ _AUDIT_LOGGER = re.compile(
 _AUDIT_TABLE = re.compile(
     r"""create\s+table\s+(if\s+not\s+exists\s+)?[`"\[]?(\w+\.)?\w*audit\w*|"""
     r"""create_table\(\s*["']\w*audit\w*["']|__tablename__\s*=\s*["']\w*audit\w*["']|"""
-    r"""class\s+\w*Audit\w*\s*\(\s*(models\.Model|Base|db\.Model|SQLModel)|^\s*model\s+\w*Audit\w*\s*\{|"""
+    r"""class\s+\w*Audit\w*\s*\(\s*(models\.Model|Base|db\.Model|SQLModel)|^[ \t]*model\s+\w*Audit\w*\s*\{|"""
     r"""createTable\(\s*["']\w*audit\w*["']|insert\s+into\s+[`"\[]?\w*audit\w*""",
     re.I | re.M,
 )

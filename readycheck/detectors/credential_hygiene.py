@@ -808,7 +808,7 @@ class _Rotation:
 
 
 _RATE = re.compile(r"rate\(\s*(\d+)\s*(minute|hour|day|week|month)s?\s*\)", re.I)
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)", re.I)
+_DURATION = re.compile(r"(?<![\d.])(\d{1,12}(?:\.\d{1,9})?)\s{0,8}(ms|s|m|h|d|w)", re.I)
 _ISO = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.I)
 _UNIT_DAYS = {"ms": 1 / 86_400_000, "s": 1 / 86400, "m": 1 / 1440, "h": 1 / 24, "d": 1.0, "w": 7.0, "minute": 1 / 1440, "hour": 1 / 24, "day": 1.0, "week": 7.0, "month": 30.0}
 

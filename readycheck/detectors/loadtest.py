@@ -17,7 +17,7 @@ _USERS_UNIT = r"(?:concurrent\s+|simultaneous\s+|active\s+|virtual\s+)?(?:users?
 _RPS_UNIT = r"(?:rps|qps|req(?:uest)?s?\s*/\s*s(?:ec(?:ond)?)?|(?:requests?|questions?|messages?|calls?|queries)\s*(?:/|per)\s*s(?:ec(?:ond)?)?)"
 _RPM_UNIT = r"(?:rpm|req(?:uest)?s?\s*/\s*min(?:ute)?|(?:requests?|questions?|messages?|calls?)\s*(?:/|per)\s*min(?:ute)?|/\s*min\b)"
 _QTY = re.compile(
-    r"(\d[\d,]*(?:\.\d+)?)\s*(?:[a-z]+\s+)?(?:(?P<rps>" + _RPS_UNIT + r")|(?P<rpm>" + _RPM_UNIT + r")|(?P<users>" + _USERS_UNIT + r"))\b",
+    r"(?<![\d,.])(\d[\d,]{0,15}(?:\.\d{1,6})?)\s{0,4}(?:[a-z]+\s{1,4})?(?:(?P<rps>" + _RPS_UNIT + r")|(?P<rpm>" + _RPM_UNIT + r")|(?P<users>" + _USERS_UNIT + r"))\b",
     re.I,
 )
 _EXPECTED = re.compile(r"\b(expected|typical|normal|production|baseline)\s+(peak|load|traffic|concurrency|usage)\b|\bexpected\s*[:=]|\bpeak\s+(load|traffic)\s*[:=]", re.I)

@@ -83,7 +83,7 @@ DEPLOY_CMD = re.compile(
     r"aws\s+lambda\s+(update-function-code|update-alias)|aws\s+cloudformation\s+deploy|\beb\s+deploy|heroku\s+\S*\s*(release|deploy|container:release)|"
     r"git\s+push\s+heroku|railway\s+up|az\s+(webapp|containerapp|functionapp)\s+(deploy|update|up)|argocd\s+app\s+(sync|set|rollback)|"
     r"skaffold\s+(run|deploy)|ansible-playbook\s+\S*(deploy|site|prod)|\bcap\s+\w+\s+deploy|kamal\s+(deploy|rollback)|"
-    r"(^|&&|;|\|)\s*(\./|bash\s+|sh\s+)?(scripts?/|bin/|deploy/|ops/)?deploy(\.sh|\.py)?(\s|$)|\bmake\s+deploy\b(?![-_]?docs)|(npm|pnpm|yarn)\s+(run\s+)?deploy\b(?![-_:]?docs)",
+    r"(^|&&|;|\|)[ \t]*(\./|bash\s+|sh\s+)?(scripts?/|bin/|deploy/|ops/)?deploy(\.sh|\.py)?(\s|$)|\bmake\s+deploy\b(?![-_]?docs)|(npm|pnpm|yarn)\s+(run\s+)?deploy\b(?![-_:]?docs)",
     re.I | re.M,
 )
 _DEPLOY_ACTION = re.compile(

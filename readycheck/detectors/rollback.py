@@ -85,14 +85,14 @@ _WORD_NUMBERS = {
     "fifteen": 15, "twenty": 20, "thirty": 30, "forty-five": 45, "sixty": 60, "a few": 3, "a couple of": 2,
 }
 _NUM = r"(?P<num>\d+(?:\.\d+)?|" + "|".join(re.escape(w) for w in sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")"
-_RANGE = r"(?:\s*(?:-|–|to)\s*(?P<hi>\d+(?:\.\d+)?))?"
-_UNIT = r"\s*(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b"
+_RANGE = r"(?:\s{0,8}(?:-|–|to)\s{0,8}(?P<hi>\d+(?:\.\d+)?))?"
+_UNIT = r"\s{0,8}(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b"
 _CUE = (
     r"(?P<cue>under|within|in(?:\s+(?:about|around|roughly|less\s+than|under))?|less\s+than|at\s+most|no\s+more\s+than|"
     r"takes?(?:\s+(?:about|around|roughly|approximately|under|less\s+than))?|took|about|around|roughly|approximately|~|≈|<|"
-    r"(?:time|duration|target|rto|budget|sla|slo|expected|estimate[d]?)\s*(?:\([^)]*\))?\s*[:=]?\s*(?:is\s+)?(?:about|around|under|~|<)?)"
+    r"(?:time|duration|target|rto|budget|sla|slo|expected|estimate[d]?)\s{0,8}(?:\([^)]*\))?\s{0,8}[:=]?\s{0,8}(?:is\s+)?(?:about|around|under|~|<)?)"
 )
-_TIME = re.compile(r"(?<![\w-])" + _CUE + r"\s*" + _NUM + _RANGE + _UNIT, re.I)
+_TIME = re.compile(r"(?<![\w-])" + _CUE + r"\s{0,8}" + _NUM + _RANGE + _UNIT, re.I)
 _SPECIAL = re.compile(r"\b(under|within|in)\s+(half\s+an\s+hour|an\s+hour|a\s+minute)\b", re.I)
 
 

@@ -38,7 +38,7 @@ CONTACT_ROUTE = re.compile(
     r"|on-?call (rotation|schedule|engineer|primary|secondary)|rotation|escalation policy"
     r"|(?<![\w#/&])#[a-z][a-z0-9._-]{2,}"  # a chat channel such as #agent-oncall
     r"|\bslack\b|\bteams channel|\bpager\b|\bphone\b|\+?\d{1,3}[ -]?\(?\d{2,4}\)?[ -]\d{3}[ -]?\d{3,4}"
-    r"|[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@[a-z][\w-]*/[\w-]+",
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@[a-z][\w-]*/[\w-]+",
     re.I,
 )
 _REACH = re.compile(r"\b(page|paging|paged|escalat\w*|contact|call|reach|ping|post (it )?in|ask in|on-?call|owner|owned by)\b", re.I)
