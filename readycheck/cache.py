@@ -15,6 +15,11 @@ Where and why it is safe:
 * An entry's key is a hash of readycheck's version, :data:`SCHEMA`, the Python version, the
   parser, the file's path and its content: an unchanged file is not parsed again; a new release,
   a schema bump or an edit of the file misses. Nothing is trusted across versions.
+* Entries are **encrypted** (encrypt-then-MAC), because a parse product holds the file's string
+  literals, a committed secret included: each entry's key is derived from its file's path and
+  content, which the database never stores (its rows are found by a second, independent hash).
+  Whoever reads the database bytes without the repository learns nothing of its content; whoever
+  has the repository has the secret already. Deleted rows are overwritten (``secure_delete``).
 * The cache is disposable: delete the folder at any time. Any error (unwritable folder, locked or
   corrupt database, odd key file) silently turns the cache off for the audit.
 * Bounded: entries unused for :data:`MAX_AGE_DAYS` days are pruned, then the oldest-used entries
@@ -37,7 +42,7 @@ from typing import Any, Iterable, Sequence
 
 __all__ = ["SCHEMA", "ParseCache", "cache_home", "entry_key", "open_cache"]
 
-SCHEMA = 1  # bump whenever a parser's output changes shape or meaning
+SCHEMA = 2  # bump whenever a parser's output changes shape or meaning
 MAX_AGE_DAYS = 30
 MAX_BYTES = 500 * 1024 * 1024
 _KEY_FILE = "hmac.key"
@@ -129,6 +134,7 @@ class ParseCache:
                 conn.text_factory = bytes  # a tampered TEXT cell must not fail the whole read
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA secure_delete=ON")  # pruned entries leave no bytes behind
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, mac BLOB NOT NULL, "
                     "data BLOB NOT NULL, used INTEGER NOT NULL, size INTEGER NOT NULL)"
@@ -155,15 +161,32 @@ class ParseCache:
     def _mac(self, key: str, data: bytes) -> bytes:
         return hmac.new(self._secret, key.encode() + b"\0" + data, hashlib.sha256).digest()
 
+    @staticmethod
+    def _row_key(key: str) -> str:
+        """The key a row is stored under: a hash of the entry key, from which the cipher key
+        cannot be derived."""
+        return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=32, person=b"rc-cache-row").hexdigest()
+
+    @staticmethod
+    def _cipher(key: str, data: bytes) -> bytes:
+        """XOR with a SHAKE-256 keystream under a key derived from the entry key (its own inverse)."""
+        if not data:
+            return data
+        secret = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=32, person=b"rc-cache-enc").digest()
+        stream = hashlib.shake_256(secret).digest(len(data))
+        return (int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")).to_bytes(len(data), "little")
+
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         """The verified entries among `keys`; a missing, unsigned or unreadable entry is absent."""
         out: dict[str, Any] = {}
         if self._conn is None or not keys:
             return out
         rows: list[tuple[Any, Any, Any, Any]] = []
+        by_row = {self._row_key(k): k for k in keys}
         try:
-            for i in range(0, len(keys), 500):
-                chunk = list(keys[i : i + 500])
+            row_keys = list(by_row)
+            for i in range(0, len(row_keys), 500):
+                chunk = row_keys[i : i + 500]
                 marks = ",".join("?" * len(chunk))
                 rows.extend(self._conn.execute(f"SELECT key, mac, data, used FROM entries WHERE key IN ({marks})", chunk))
         except sqlite3.Error:
@@ -172,17 +195,21 @@ class ParseCache:
         now = int(time.time())
         stale: list[tuple[int, str]] = []
         for raw_key, mac, data, used in rows:
-            key = raw_key.decode("utf-8", "replace") if isinstance(raw_key, bytes) else str(raw_key)
-            if not isinstance(mac, bytes) or not isinstance(data, bytes) or not hmac.compare_digest(mac, self._mac(key, data)):
+            row_key = raw_key.decode("utf-8", "replace") if isinstance(raw_key, bytes) else str(raw_key)
+            key = by_row.get(row_key)
+            if key is None:  # pragma: no cover - SQLite answered a key it was not asked for
+                continue
+            if not isinstance(mac, bytes) or not isinstance(data, bytes) or not hmac.compare_digest(mac, self._mac(row_key, data)):
                 self.rejected += 1
                 continue
             try:
-                out[key] = pickle.loads(data)  # signed by this user's key: written by readycheck itself
+                # signed by this user's key: written by readycheck itself
+                out[key] = pickle.loads(self._cipher(key, data))
             except Exception:  # noqa: BLE001 - a stale class layout: parse again
                 self.rejected += 1
                 continue
             if not isinstance(used, int) or now - used > _TOUCH_EVERY:
-                stale.append((now, key))
+                stale.append((now, row_key))
         self.hits += len(out)
         self.misses += len(keys) - len(out)
         if stale:
@@ -202,7 +229,9 @@ class ParseCache:
                 data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # noqa: BLE001 - an unpicklable product is simply not cached
                 continue
-            rows.append((key, self._mac(key, data), data, now, len(data)))
+            data = self._cipher(key, data)
+            row_key = self._row_key(key)
+            rows.append((row_key, self._mac(row_key, data), data, now, len(data)))
         if not rows:
             return
         try:
@@ -265,8 +294,13 @@ def open_cache(root: Path) -> ParseCache | None:
     try:
         home = cache_home()
         secret = _prepare_home(home)
-        name = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".sqlite"
-        db = home / name
+        stem = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        for suffix in ("", "-wal", "-shm"):  # a database of unencrypted entries (schema 1)
+            try:
+                os.unlink(home / f"{stem}.sqlite{suffix}")
+            except OSError:
+                pass
+        db = home / f"{stem}-2.sqlite"
         cache = ParseCache(db, secret)
         if not cache.available:
             return None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import gc
+import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -16,7 +18,7 @@ from readycheck.config import Policy
 from readycheck.detectors.base import Context
 from readycheck.errors import ConfigError, UsageError
 from readycheck.index import RepoIndex, build_index, build_staged_index
-from readycheck.model import CheckSpec, Evidence, Outcome, Report, Result, Status
+from readycheck.model import CheckDocs, CheckSpec, Evidence, Outcome, Report, Result, Severity, Status
 from readycheck.registry import Registry
 from readycheck.suppress import Baseline, Suppressions
 from readycheck.verdict import decide, suppressed_findings
@@ -28,6 +30,135 @@ if TYPE_CHECKING:
 __all__ = ["run_audit", "run_check", "redact_evidence"]
 
 _MAX_EVIDENCE = 50
+_MAX_CAPTURE = 4000  # characters of what one check prints that are kept (the rest is counted)
+
+
+class _Capture:
+    """What one check's thread printed: the first characters kept, the rest counted."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.kept = 0
+        self.total = 0
+
+    def write(self, text: str) -> None:
+        self.total += len(text)
+        if self.kept < _MAX_CAPTURE:
+            piece = text[: _MAX_CAPTURE - self.kept]
+            self.parts.append(piece)
+            self.kept += len(piece)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+# Threads running a check (and any thread abandoned after its time bound): their writes to
+# sys.stdout / sys.stderr go to their capture, never to the real streams.
+_captures: dict[int, _Capture] = {}
+_captures_lock = threading.Lock()
+
+
+class _Router:
+    """Stands in for sys.stdout or sys.stderr while checks run: a check's thread writes into its
+    own capture; every other thread (the CLI's progress line, pytest) writes through."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def write(self, text: str) -> int:
+        capture = _captures.get(threading.get_ident())
+        if capture is None:
+            return int(self._real.write(text) or 0)
+        if isinstance(text, str):
+            capture.write(text)
+        return len(text) if isinstance(text, str) else 0
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if threading.get_ident() not in _captures:
+            self._real.flush()
+
+    def isatty(self) -> bool:
+        return False if threading.get_ident() in _captures else bool(self._real.isatty())
+
+    @property
+    def buffer(self) -> Any:
+        capture = _captures.get(threading.get_ident())
+        return self._real.buffer if capture is None else _BinaryCapture(capture)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class _BinaryCapture:
+    """``sys.stdout.buffer`` as a check's thread sees it: bytes go to its capture too."""
+
+    def __init__(self, capture: _Capture) -> None:
+        self._capture = capture
+
+    def write(self, data: bytes) -> int:
+        self._capture.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class _Abandoned(BaseException):
+    """Raised inside a check's thread once it ran past its time bound, so a busy loop stops
+    burning the CPU the rest of the audit needs (a thread blocked in C stops when it returns)."""
+
+
+def _stop_thread(worker: threading.Thread) -> None:
+    ident = worker.ident
+    if ident is None:
+        return
+    try:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_Abandoned))
+    except Exception:  # pragma: no cover - an interpreter without the C API: the thread just runs on
+        pass
+
+
+class _Routed:
+    """Install the routers for the length of an audit. They stay in place afterwards only while a
+    thread abandoned after its time bound is still alive, so it can never write to the real
+    streams later."""
+
+    def __enter__(self) -> None:
+        self.installed: list[tuple[str, _Router]] = []
+        for name in ("stdout", "stderr"):
+            current = getattr(sys, name)
+            if isinstance(current, _Router) or current is None:
+                continue
+            router = _Router(current)
+            setattr(sys, name, router)
+            self.installed.append((name, router))
+
+    def __exit__(self, *exc: object) -> None:
+        with _captures_lock:
+            alive = any(t.ident in _captures for t in threading.enumerate() if t.is_alive())
+        if alive:
+            return
+        for name, router in self.installed:
+            if getattr(sys, name) is router:
+                setattr(sys, name, router._real)
+
+
+def _printed_note(capture: _Capture, rules: Sequence[SecretRule] | None) -> str:
+    """A short, escaped, redacted mention of what a check printed (it never reaches the report's
+    stream)."""
+    from readycheck.secrets import redact_line
+
+    # Redact whole lines first (a secret cut in half by the preview would go unrecognised), then
+    # cut, then escape the control characters.
+    text = "".join(redact_line(line, rules) for line in capture.text().splitlines(keepends=True))
+    preview = text[:160]
+    escaped = preview.encode("unicode_escape", "backslashreplace").decode("ascii")
+    more = "…" if capture.total > len(preview) or len(text) > len(preview) else ""
+    return f" [the check printed {capture.total} character(s), kept out of the report: \"{escaped}{more}\"]"
 
 
 def _params_for(spec: CheckSpec, policy: Policy) -> MappingProxyType[str, Any]:
@@ -60,6 +191,25 @@ def _team_rules(policy: Policy) -> Sequence[SecretRule] | None:
     return load_rules(policy.secret_rules)
 
 
+def _malformed(out: Outcome) -> str | None:
+    """What is wrong with an Outcome a (third-party) detector built by hand, or None."""
+    if not isinstance(out.status, Status):
+        return f"status is {type(out.status).__name__}, not a Status"
+    if not isinstance(out.message, str):
+        return f"message is {type(out.message).__name__}, not a string"
+    try:
+        evidence = tuple(out.evidence)
+    except TypeError:
+        return f"evidence is {type(out.evidence).__name__}, not a sequence"
+    for ev in evidence:
+        if not isinstance(ev, Evidence) or not isinstance(ev.path, str) or not (ev.line is None or isinstance(ev.line, int)):
+            return f"evidence holds a {type(ev).__name__} that is not an Evidence with a string path"
+        for name in ("snippet", "note", "fingerprint", "rule", "suppressed"):
+            if getattr(ev, name) is not None and not isinstance(getattr(ev, name), str):
+                return f"evidence {name} is {type(getattr(ev, name)).__name__}, not a string"
+    return None
+
+
 def run_check(
     spec: CheckSpec,
     detector: Callable[[Context], Outcome],
@@ -72,38 +222,56 @@ def run_check(
         suppressions = Suppressions(index, None, inline=policy.inline_suppressions)
     ctx = Context(index, _params_for(spec, policy), policy, spec, suppressions, cloud)
     box: dict[str, Any] = {}
+    capture = _Capture()
 
     def target() -> None:
+        with _captures_lock:
+            _captures[threading.get_ident()] = capture
         try:
             box["outcome"] = detector(ctx)
-        except BaseException as exc:  # noqa: BLE001 - one check never takes the audit down
+        except BaseException as exc:  # noqa: BLE001 - one check never takes the audit down (sys.exit too)
             box["error"] = exc
+        finally:  # an abandoned thread stays captured until it ends
+            with _captures_lock:
+                if _captures.get(threading.get_ident()) is capture:
+                    del _captures[threading.get_ident()]
 
     start = time.perf_counter()
     worker = threading.Thread(target=target, name=f"check-{spec.id}", daemon=True)
-    worker.start()
-    worker.join(policy.check_timeout)
+    with _Routed():
+        worker.start()
+        worker.join(policy.check_timeout)
+        if worker.is_alive():
+            box["abandoned"] = True
+            _stop_thread(worker)
     elapsed = (time.perf_counter() - start) * 1000
     severity = policy.severity.get(spec.id, policy.severity.get(spec.slug))
     blocking = policy.blocking.get(spec.id, policy.blocking.get(spec.slug))
 
-    def result(status: Status, message: str, evidence: Sequence[Evidence] = ()) -> Result:
-        return Result(spec, status, message, tuple(evidence), severity, blocking, elapsed)
-
-    if worker.is_alive():
-        return result(Status.ERROR, f"check did not finish within {policy.check_timeout:g} s and was abandoned")
-    if "error" in box:
-        exc = box["error"]
-        return result(Status.ERROR, f"check crashed: {type(exc).__name__}: {str(exc)[:200]}")
-    out = box.get("outcome")
-    if not isinstance(out, Outcome):
-        return result(Status.ERROR, f"detector '{spec.detector}' returned {type(out).__name__}, not an Outcome")
     from readycheck.secrets import redact_line
 
     rules = _team_rules(policy)
+    printed = _printed_note(capture, rules) if capture.total else ""
+
+    def result(status: Status, message: str, evidence: Sequence[Evidence] = ()) -> Result:
+        return Result(spec, status, message, tuple(evidence), severity, blocking, elapsed)
+
+    if box.get("abandoned"):
+        return result(Status.ERROR, f"check did not finish within {policy.check_timeout:g} s and was abandoned" + printed)
+    if "error" in box:
+        exc = box["error"]
+        text = redact_line(f"{type(exc).__name__}: {str(exc)[:200]}", rules)
+        return result(Status.ERROR, f"check crashed: {text}" + printed)
+    out = box.get("outcome")
+    if not isinstance(out, Outcome):
+        return result(Status.ERROR, f"detector '{spec.detector}' returned {type(out).__name__}, not an Outcome" + printed)
+    problem = _malformed(out)
+    if problem:
+        return result(Status.ERROR, f"detector '{spec.detector}' returned a malformed Outcome: {problem}" + printed)
+
     evidence = [redact_evidence(e, rules) for e in out.evidence]
     evidence.sort(key=lambda e: (e.path, e.line or 0))
-    message = redact_line(out.message, rules)
+    message = redact_line(out.message, rules) + printed
     # Every finding of a failed or warned result, whatever the check: inline comments, the
     # config's entries, the baseline, --diff. Judged on all the findings, before the list is cut.
     judged = suppressions.apply(result(out.status, message, evidence))
@@ -190,6 +358,10 @@ def run_audit(
     finally:
         if frozen:
             gc.unfreeze()
+    for prefix, why in registry.broken_packs:
+        results.append(_broken_pack_result(prefix, why))
+        notes.append(f"{why}: its checks did not run, so the verdict cannot be GO")
+    notes.extend(registry.pack_notes)
     if cloud is not None:
         notes.append(_cloud_note(cloud))
     results.sort(key=lambda r: (r.spec.item, r.spec.id))
@@ -223,6 +395,29 @@ def run_audit(
         profile=policy.profile,
         diff=diff,
     )
+
+
+def _broken_pack_result(prefix: str, why: str) -> Result:
+    """An installed pack that failed to load, as a blocking ERROR: a missing check is not a
+    passing one."""
+    spec = CheckSpec(
+        id=prefix,
+        slug=f"{prefix.lower()}-check-pack",
+        title=f"Check pack {prefix} loads",
+        item=13,
+        questions=(),
+        severity=Severity.HIGH,
+        confidence="high",
+        blocking=True,
+        tags=("plugin",),
+        detector="(none)",
+        params=MappingProxyType({}),
+        applies_to=(),
+        docs=CheckDocs("The installed check pack loads.", "Its checks cannot run otherwise.", "Fix or uninstall the pack.", ""),
+        remediation="Fix or uninstall the check pack, or run with the pack's dependencies installed.",
+        source=prefix,
+    )
+    return Result(spec, Status.ERROR, why, blocking=True)
 
 
 def _prepare(index: RepoIndex, policy: Policy) -> None:

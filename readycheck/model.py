@@ -237,6 +237,9 @@ class QuestionAnswer:
         }
 
 
+SKIPPED_LISTED = 1000  # skipped files named one by one in the JSON report (the count is always whole)
+
+
 @dataclass(frozen=True, slots=True)
 class Skipped:
     """A file the index passed over, and why (binary, too large, outside the root...)."""
@@ -292,6 +295,7 @@ class Report:
                 "scanned": self.files_scanned,
                 "skipped": len(self.skipped),
                 "skipped_by_reason": dict(sorted(skipped_reasons.items())),
+                "skipped_files": [{"path": s.path, "reason": s.reason} for s in self.skipped[:SKIPPED_LISTED]],
             },
             "notes": list(self.notes),
             "cloud": dict(self.cloud) if self.cloud is not None else None,

@@ -132,6 +132,11 @@ class Registry:
     origins: dict[str, str] = field(default_factory=dict)  # id -> file it came from
     detectors: dict[str, str | Callable[..., Any]] = field(default_factory=dict)
     detector_origins: dict[str, str] = field(default_factory=dict)
+    # Installed check packs that could not be loaded: (prefix, message). None of their checks or
+    # detectors is registered; the audit reports each as an ERROR that keeps the verdict off GO.
+    broken_packs: list[tuple[str, str]] = field(default_factory=list)
+    # What packs printed while they were imported (never let through to a report on stdout).
+    pack_notes: list[str] = field(default_factory=list)
 
     def add(self, spec: CheckSpec, origin: str) -> None:
         if spec.id in self.specs:
@@ -193,7 +198,10 @@ class Registry:
     def _check_known(self, selectors: Iterable[str], where: str) -> None:
         specs = self.active()
         vocabulary = sorted({s.id for s in specs} | {s.slug for s in specs} | set(ITEMS_BY_SLUG) | {t for s in specs for t in s.tags})
+        broken = tuple(prefix for prefix, _ in self.broken_packs)
         for sel in selectors:
+            if broken and sel.strip().upper().startswith(broken):
+                continue  # a check of a pack that failed to load: the audit reports the pack as an ERROR
             if not any(self._specificity(sel, s) for s in specs):
                 hint = difflib.get_close_matches(sel, vocabulary, n=1, cutoff=0.6)
                 more = f"; did you mean '{hint[0]}'?" if hint else ""
@@ -266,7 +274,16 @@ def load_registry(checks_dirs: Sequence[Path] = (), *, plugins: bool = True) -> 
     return reg
 
 
+class _PackFailure(Exception):
+    """One installed pack is unusable; the others and the built-in checks still run."""
+
+
 def _load_plugins(reg: Registry) -> None:
+    """Load every installed pack. A pack that fails to import, whose entry point raises, that
+    returns garbage or ships invalid specs is left out whole and recorded in ``reg.broken_packs``
+    (the audit reports it as an ERROR and cannot be GO); the built-in checks still run. Exit 2
+    (PluginError) is kept for what only the user can settle in their environment: a pack claiming
+    the reserved prefix 'RC', or two installed packs claiming the same prefix."""
     prefixes: dict[str, str] = {}
     for ep in sorted(_entry_points(), key=lambda e: e.name):
         dist = getattr(getattr(ep, "dist", None), "name", None) or ep.value
@@ -276,21 +293,59 @@ def _load_plugins(reg: Registry) -> None:
         if prefix == "RC":
             raise PluginError(f"check pack {dist} claims the prefix 'RC', which is reserved for built-in checks")
         prefixes[prefix] = dist
+        saved = (dict(reg.specs), dict(reg.origins), dict(reg.detectors), dict(reg.detector_origins))
         try:
+            _load_pack(reg, ep, prefix, dist)
+        except _PackFailure as exc:
+            reg.specs, reg.origins, reg.detectors, reg.detector_origins = saved
+            reg.broken_packs.append((prefix, str(exc)))
+
+
+def _load_pack(reg: Registry, ep: Any, prefix: str, dist: str) -> None:
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    try:
+        # Whatever a pack prints while it loads must not land in a report written to stdout.
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             obj = ep.load()
             pack = obj() if callable(obj) else obj
-        except Exception as exc:
-            raise PluginError(f"check pack '{ep.name}' from {dist} failed to load: {type(exc).__name__}: {exc}") from None
-        if isinstance(pack, (str, Path)):
-            pack = {"checks_dir": pack}
-        if not isinstance(pack, Mapping):
-            raise PluginError(f"check pack '{ep.name}' from {dist} must return a mapping with 'checks_dir' and/or 'detectors'")
-        for name, fn in dict(pack.get("detectors", {})).items():
-            if not callable(fn):
-                raise PluginError(f"check pack '{ep.name}' from {dist}: detector '{name}' is not callable")
+    except Exception as exc:
+        raise _PackFailure(f"check pack '{ep.name}' from {dist} failed to load: {type(exc).__name__}: {str(exc)[:200]}") from None
+    except (SystemExit, KeyboardInterrupt) as exc:  # a pack's import that calls sys.exit()
+        raise _PackFailure(f"check pack '{ep.name}' from {dist} failed to load: {type(exc).__name__}: {str(exc)[:200]}") from None
+    finally:
+        if printed.getvalue():
+            reg.pack_notes.append(
+                f"check pack '{ep.name}' from {dist} printed {len(printed.getvalue())} character(s) while loading (not shown)"
+            )
+    if isinstance(pack, (str, Path)):
+        pack = {"checks_dir": pack}
+    if not isinstance(pack, Mapping):
+        raise _PackFailure(
+            f"check pack '{ep.name}' from {dist} returned {type(pack).__name__}, not a mapping with 'checks_dir' and/or 'detectors'"
+        )
+    try:
+        detectors = dict(pack.get("detectors") or {})
+        checks_dir = pack.get("checks_dir")
+    except Exception as exc:
+        raise _PackFailure(f"check pack '{ep.name}' from {dist} returned an unusable mapping: {type(exc).__name__}: {str(exc)[:200]}") from None
+    try:
+        for name, fn in detectors.items():
+            if not isinstance(name, str) or not callable(fn):
+                raise _PackFailure(f"check pack '{ep.name}' from {dist}: detector {name!r} is not callable")
             reg.add_detector(name, fn, dist)
-        if pack.get("checks_dir"):
-            for spec, origin in _specs_in(Path(pack["checks_dir"]), dist):
+        if checks_dir:
+            if not isinstance(checks_dir, (str, Path)):
+                raise _PackFailure(f"check pack '{ep.name}' from {dist}: 'checks_dir' is a {type(checks_dir).__name__}, not a path")
+            for spec, origin in _specs_in(Path(checks_dir), dist):
                 if not spec.id.startswith(prefix):
-                    raise PluginError(f"check pack {dist}: check id {spec.id} does not start with its prefix '{prefix}'")
+                    raise _PackFailure(f"check pack {dist}: check id {spec.id} does not start with its prefix '{prefix}'")
+                if spec.detector not in reg.detectors:
+                    raise _PackFailure(f"check pack {dist}: check {spec.id} uses unknown detector '{spec.detector}'")
+                if spec.item not in ITEMS_BY_NUMBER:
+                    raise _PackFailure(f"check pack {dist}: check {spec.id} names unknown checklist item {spec.item}")
                 reg.add(spec, f"{dist}: {origin}")
+    except (PluginError, CheckSpecError) as exc:
+        raise _PackFailure(exc.message) from None

@@ -12,11 +12,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from readycheck.model import ITEMS, PHASES, Answer, Report, Result, Status, Verdict
+from readycheck.model import ITEMS, PHASES, SKIPPED_LISTED, Answer, Report, Result, Status, Verdict
 
 __all__ = ["render", "clean"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (ESC, CSI \x9b, OSC \x9d, BEL, CR, newline...), the DEL, and the invisible
+# or reordering Unicode characters (bidi overrides and isolates, marks, zero-width, separators).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _STATUS_STYLE = {
     Status.PASS: ("✔ PASS", "green"),
     Status.WARN: ("! WARN", "yellow"),
@@ -26,10 +28,19 @@ _STATUS_STYLE = {
 }
 _ANSWER_STYLE = {Answer.YES: ("yes", "green"), Answer.NO: ("no", "bold red"), Answer.UNKNOWN: ("unknown", "yellow")}
 
+_SKIPPED_SHOWN = 10  # skipped files named one by one in the text report
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
 
 def clean(text: str) -> str:
-    """Neutralise terminal control and bidi characters from repository content."""
-    return _CONTROL.sub("\ufffd", text)
+    """Neutralise terminal control and bidi characters from repository content: each is shown
+    escaped (``\x1b``, ``\u202e``), so a file name or snippet can neither drive the terminal
+    (clear it, set its title, forge a link, overwrite a line) nor reorder what is read."""
+    return _CONTROL.sub(_escape, text)
 
 
 def _indented(text: Text, left: int) -> Padding:
@@ -130,4 +141,9 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
         for s in report.skipped:
             reasons[s.reason] = reasons.get(s.reason, 0) + 1
         console.print(Text("Skipped files: " + ", ".join(f"{n} {clean(r)}" for r, n in sorted(reasons.items())), style="dim"))
+        shown = report.skipped[:_SKIPPED_SHOWN]
+        for s in shown:
+            console.print(Text(f"  {clean(s.path)}: {clean(s.reason)}", style="dim"))
+        if len(report.skipped) > len(shown):
+            console.print(Text(f"  ... and {len(report.skipped) - len(shown)} more (the JSON report lists up to {SKIPPED_LISTED})", style="dim"))
     return buf.getvalue()
