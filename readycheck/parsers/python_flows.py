@@ -72,7 +72,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, cast
 
-from readycheck.parsers.python_facts import _unparse  # `ast.unparse`, quicker for plain shapes
+# `ast.unparse`, quicker for plain shapes; the fields of a node type that can hold code (skipping
+# contexts and operators takes a third of the nodes out of every walk), computed once per type.
+from readycheck.parsers.python_facts import _CODE_FIELDS, _code_fields, _unparse
 
 __all__ = [
     "Flow",
@@ -357,21 +359,9 @@ _MAYBE_SINK: dict[str, bool] = {}  # answers of `_maybe_sink`, by qualname
 
 
 # --- small helpers -----------------------------------------------------------------------------------------
-# Fields that never hold code: expression contexts (Load, Store) and operators are nodes too, and
-# skipping them takes a third of the nodes out of every walk.
-_NOT_CODE = frozenset({"ctx", "op", "ops", "type_comment", "kind", "type_ignores"})
 _LEAVES = (ast.Constant, ast.Name, ast.Pass, ast.Break, ast.Continue, ast.Global, ast.Nonlocal, ast.alias)
 _TRY_STAR: type = getattr(ast, "TryStar", ast.Try)  # `try ... except*` (Python 3.11+)
 _LEAF_TYPES = frozenset(_LEAVES)  # parsed trees hold no subclasses of node types
-_CODE_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _code_fields(cls: type) -> tuple[str, ...]:
-    """The fields of a node type that can hold code (no contexts or operators), computed once."""
-    fields = _CODE_FIELDS.get(cls)
-    if fields is None:
-        fields = _CODE_FIELDS[cls] = tuple(f for f in getattr(cls, "_fields", ()) if f not in _NOT_CODE)
-    return fields
 
 
 def _children(node: ast.AST) -> Iterator[ast.AST]:

@@ -7,8 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from tests.conftest import ROOT, cli
 
@@ -81,3 +82,23 @@ def one_error_line(err: str) -> str:
     assert lines[0].startswith("readycheck: error: "), err
     assert "Traceback" not in err
     return lines[0]
+
+
+def bounded(fn: Callable[[], Any], timeout: float, hint: str = "") -> Any:
+    """Run `fn` in a thread; fail (rather than hang the suite) if it has not returned in `timeout`
+    seconds, a bound far above any real run that only proves nothing hung."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert not worker.is_alive(), f"did not finish within {timeout:.0f} s{hint}"
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

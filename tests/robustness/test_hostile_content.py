@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,27 +22,13 @@ from readycheck.parsers.js_facts import parse_js
 from readycheck.parsers.python_facts import parse_python
 from readycheck.parsers.structured import ParseError, load_json_doc, load_toml_doc, load_yaml_docs
 from readycheck.parsers.terraform import parse_terraform
+from tests.robustness.conftest import bounded as _bounded
 
 HANG = 60.0  # seconds: far above any real run, only proves that nothing hung
 
 
 def bounded(fn: Callable[[], Any], timeout: float = HANG) -> Any:
-    """Run `fn` in a thread; fail (rather than hang the suite) if it has not returned in `timeout`."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    assert not worker.is_alive(), f"did not finish within {timeout:.0f} s"
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    return _bounded(fn, timeout)
 
 
 # --- inputs ----------------------------------------------------------------------------------------

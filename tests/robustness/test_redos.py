@@ -23,7 +23,6 @@ import importlib
 import pkgutil
 import re
 import statistics
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -34,6 +33,7 @@ import readycheck
 from readycheck.secrets.scanner import load_rules, scan_text
 
 from tests.conftest import ROOT
+from tests.robustness.conftest import bounded as _bounded
 
 CHARS = ("a", "0", " ", "=", "-", "_", ".", '"', "/", "+", "\n", "a0", "a=", "Aa0/+=")
 SCREEN = 256  # characters of each screening input (the worst one is then timed at two lengths)
@@ -43,21 +43,7 @@ HANG = 30.0  # seconds per pattern: far above any real run; only proves it did n
 
 
 def bounded(fn: Callable[[], Any], timeout: float = HANG) -> Any:
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    assert not worker.is_alive(), f"did not finish within {timeout:.0f} s (catastrophic backtracking?)"
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    return _bounded(fn, timeout, " (catastrophic backtracking?)")
 
 
 # --- the patterns ---------------------------------------------------------------------------------
