@@ -659,3 +659,11 @@ def test_audit_outputs_never_hold_a_planted_secret(kind: str, seed: str, context
         for planted in (secret, key_id):
             for blob in (*outputs, files, cached):
                 assert not _leaks(planted, blob)
+
+
+def test_secret_regression_checksummed_token_holding_a_fake_word() -> None:
+    """A GitHub token (fakes.py, seed '4Qw') whose random body holds "Fake" is found: its checksum
+    says it was issued as is, so a placeholder word inside it is chance."""
+    key = fakes.github_token("4Qw")
+    assert "fake" in key.lower()
+    assert [f.rule_id for f in scan_text(f"GITHUB_TOKEN={key}\n")] == ["github-personal-access-token"]
