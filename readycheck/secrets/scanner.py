@@ -362,6 +362,20 @@ _FAKE_WORDS = (
     "your-", "yourkey", "yourtoken", "yoursecret", "yourapi", "yourpass", "<your", "not_a_real",
     "not-a-real", "notareal", "insert_", "insert-", "_here", "-here", "mock_", "mock-", "invalid",
 )  # fmt: skip
+# A placeholder word counts anywhere when it holds punctuation (your_, _here, ****) or, written in
+# one case, has 7 letters or more (EXAMPLE in AWS's documented keys: 1 in 10^12 by chance); a
+# shorter one (fake, dummy, sample) only where a word starts (sk-fake-key, FAKE_KEY), never inside
+# a random key body ("...9fAKeBGr...", "BRFake8", a few keys in 10,000).
+def _fake_word_pattern(word: str) -> str:
+    if not word.isalpha():
+        return "(?i:" + re.escape(word) + ")"
+    start = "(?<![A-Za-z0-9])(?i:" + re.escape(word) + ")"
+    if len(word) >= 7:
+        return start + "|" + re.escape(word.lower()) + "|" + re.escape(word.upper())
+    return start
+
+
+_FAKE_WORD = re.compile("|".join(_fake_word_pattern(w) for w in sorted(_FAKE_WORDS, key=len, reverse=True)))
 # ${VAR} $(cmd) $VAR {{ x }} {% x %} %(x)s %VAR% <your key>
 _TEMPLATE = re.compile(r"^(?:\$\{|\$\(|\$[A-Za-z_]|\{\{|\{%|%\(|%[A-Za-z_][A-Za-z0-9_]{0,60}%|<[^<>]{1,80}>$)")
 # Code that reads the value at run time, and references to secret managers.
@@ -393,7 +407,7 @@ def is_placeholder(value: str) -> bool:
     head = low if len(low) <= 4 * _WINDOW else low[:_WINDOW]
     # A mask is written in one case (xxxx, XXXX); a key body may hold "XXxx" by chance.
     masked = "xxxx" in v[: len(head)] or "XXXX" in v[: len(head)]
-    return masked or any(word in head for word in _FAKE_WORDS) or _has_run(head)
+    return masked or _FAKE_WORD.search(v[: len(head)]) is not None or _has_run(head)
 
 
 def _has_run(text: str) -> bool:

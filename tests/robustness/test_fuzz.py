@@ -667,3 +667,19 @@ def test_secret_regression_checksummed_token_holding_a_fake_word() -> None:
     key = fakes.github_token("4Qw")
     assert "fake" in key.lower()
     assert [f.rule_id for f in scan_text(f"GITHUB_TOKEN={key}\n")] == ["github-personal-access-token"]
+
+
+@pytest.mark.parametrize("seed", ["QJC", "VYIcEs"])
+def test_secret_regression_key_body_holding_a_short_fake_word(seed: str) -> None:
+    """OpenAI project keys (fakes.py) whose random bodies hold "fAKe" and "FAKe" are found: a
+    placeholder word shorter than 7 letters counts only where a word starts."""
+    key = fakes.openai_project_key(seed)
+    assert "fake" in key.lower()
+    assert [f.rule_id for f in scan_text(f"API_KEY={key}\n")] == ["openai-project-key"]
+
+
+@pytest.mark.parametrize("value", ["sk-fake-key-123456789", "FAKE_KEY_abc", "your_api_key_here", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "sk-proj-dummy"])
+def test_placeholders_written_as_words_still_count(value: str) -> None:
+    from readycheck.secrets import is_placeholder
+
+    assert is_placeholder(value)
