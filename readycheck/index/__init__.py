@@ -158,11 +158,10 @@ class RepoIndex:
             pending = [(f, parser, "") for f, parser in jobs]
         if not pending:
             return
-        products: list[Any] | None = None
         n = worker_count(len(pending), workers)
         if n > 1:
-            products = parse_many([(parser, f.path, f.text) for f, parser, _ in pending], n)
-        if products is None:
+            products, _ = parse_many([(parser, f.path, f.text) for f, parser, _ in pending], n)
+        else:
             products = [parse_one(parser, f.path, f.text) for f, parser, _ in pending]
         for (f, parser, _), product in zip(pending, products):
             f.adopt(parser, product)

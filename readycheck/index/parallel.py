@@ -1,35 +1,44 @@
 """Parsing many files across processes (`spawn`-safe), with a sequential fallback.
 
-Workers receive (parser, path, text) and return the parse product; products are plain dataclasses,
-pickled back by the standard process pool. Any failure of the pool (a worker that dies, a timeout,
-an unpicklable result) makes the caller parse what is left sequentially: the results are the same
-either way, only slower.
+This process parses too: it takes chunks from the end of the queue while `workers - 1` pool
+processes take them from the front, so the pool's start-up (a fresh interpreter importing the
+parsers, about half a second) overlaps useful work instead of adding to it, and with two cores
+one worker is enough to use both. Workers receive (parser, path, text) and return the parse
+product; products are plain dataclasses, pickled back by the standard process pool. Whatever the
+pool fails to deliver (a worker that dies, a timeout, an unpicklable result) is parsed here: the
+results are the same either way, only slower.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 from typing import Any, Sequence
 
-__all__ = ["PARALLEL_THRESHOLD", "MIN_CORES", "worker_count", "parse_one", "parse_many"]
+__all__ = ["PARALLEL_THRESHOLD", "FEW_CORES_THRESHOLD", "MIN_CORES", "worker_count", "parse_one", "parse_many"]
 
-PARALLEL_THRESHOLD = 300  # files to parse below which a pool's start-up costs more than it saves
-# Starting `spawn` workers costs about a second (a fresh interpreter each, importing the parsers):
-# with two cores that eats the gain on 2,000 files (measured 2.2 s sequential against 3.5 s with
-# two workers), so the automatic mode wants at least this many usable cores.
-MIN_CORES = 4
+# Code files to parse below which the pool is not worth starting. Parse products come back
+# pickled, and unpickling them costs this process about a quarter of what parsing them did, so two
+# cores gain little until the parsing is long: on 2 cores, 3,139 code files took 4.05 s either
+# way and 12,508 took 19.9 s alone against 14.4 s with one worker. With four cores or more the
+# pool pays from a few hundred files.
+PARALLEL_THRESHOLD = 300
+FEW_CORES_THRESHOLD = 5000
+MIN_CORES = 2
 _BASE_TIMEOUT = 60.0
 _PER_FILE_TIMEOUT = 0.5
+_CHUNK_FILES = 50  # files per chunk: small enough that the two ends of the queue meet evenly
 
 Job = tuple[str, str, str]  # (parser: "python" | "js", path, text)
 
 
 def worker_count(pending: int, workers: int | None = None) -> int:
-    """How many processes to parse `pending` files with; 1 means in this process.
+    """How many processes (this one included) parse `pending` files; 1 means this one alone.
 
     `workers` (or READYCHECK_WORKERS) forces a count: 1 turns parallel parsing off, N > 1 turns it
-    on whatever the number of files. Otherwise: every core, from PARALLEL_THRESHOLD files on.
-    Never in a process that is itself a pool's worker (an unguarded script run again by `spawn`)."""
+    on whatever the number of files. Otherwise: every core (at most 8), from PARALLEL_THRESHOLD
+    files on (FEW_CORES_THRESHOLD with two or three cores). Never in a process that is itself a
+    pool's worker (an unguarded script run again by `spawn`)."""
     import multiprocessing
 
     if multiprocessing.parent_process() is not None:
@@ -44,9 +53,9 @@ def worker_count(pending: int, workers: int | None = None) -> int:
     if workers is not None:
         return max(1, min(workers, pending))
     cpus = _usable_cores()
-    if cpus < MIN_CORES or pending < PARALLEL_THRESHOLD:
+    if cpus < MIN_CORES or pending < (PARALLEL_THRESHOLD if cpus >= 4 else FEW_CORES_THRESHOLD):
         return 1
-    return min(cpus, 8, max(1, pending // 50))
+    return min(cpus, 8, max(2, pending // 50))
 
 
 def _usable_cores() -> int:
@@ -73,40 +82,67 @@ def _parse_chunk(jobs: Sequence[Job]) -> list[Any]:
     return [parse_one(*job) for job in jobs]
 
 
-def parse_many(jobs: Sequence[Job], workers: int) -> list[Any] | None:
-    """The products of `jobs`, in order, parsed by `workers` processes; None if the pool failed."""
+def _chunks(jobs: Sequence[Job], n_chunks: int) -> list[list[int]]:
+    """Job indexes in `n_chunks` chunks of similar total size (largest files placed first)."""
+    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][2]))
+    chunks: list[list[int]] = [[] for _ in range(n_chunks)]
+    heap = [(0, k) for k in range(n_chunks)]
+    for i in order:
+        load, k = heapq.heappop(heap)
+        chunks[k].append(i)
+        heapq.heappush(heap, (load + len(jobs[i][2]) + 200, k))
+    return [sorted(c) for c in chunks if c]
+
+
+def parse_many(jobs: Sequence[Job], workers: int) -> tuple[list[Any], int]:
+    """The products of `jobs`, in order, and how many of them the pool's processes parsed.
+
+    `workers` counts this process: `workers - 1` pool processes take chunks from the front while
+    this one takes them from the back, until the two meet. Whatever the pool does not deliver is
+    parsed here."""
     import concurrent.futures as cf
     import multiprocessing
 
-    if workers < 2 or len(jobs) < 2:
-        return None
-    # Chunks of similar total size, several per worker so a slow chunk does not idle the others.
-    n_chunks = min(len(jobs), workers * 4)
-    order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][2]))
-    chunks: list[list[int]] = [[] for _ in range(n_chunks)]
-    loads = [0] * n_chunks
-    for i in order:
-        k = loads.index(min(loads))
-        chunks[k].append(i)
-        loads[k] += len(jobs[i][2]) + 200
-    chunks = [c for c in chunks if c]
-    timeout = _BASE_TIMEOUT + _PER_FILE_TIMEOUT * len(jobs)
     results: list[Any] = [None] * len(jobs)
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    done = [False] * len(jobs)
+    if workers < 2 or len(jobs) < 2:
+        return [parse_one(*job) for job in jobs], 0
+    chunks = _chunks(jobs, max(min(len(jobs), workers * 4), -(-len(jobs) // _CHUNK_FILES)))
+    pooled = 0
+    pool: Any = None
     ok = False
     try:
-        futures = {pool.submit(_parse_chunk, [jobs[i] for i in chunk]): chunk for chunk in chunks}
-        for fut in cf.as_completed(futures, timeout=timeout):
-            for i, product in zip(futures[fut], fut.result()):
+        pool = cf.ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn"))
+        futures: list[Any] = [pool.submit(_parse_chunk, [jobs[i] for i in chunk]) for chunk in chunks]
+        # The back of the queue, here, for as long as the pool has not started on it.
+        for k in range(len(chunks) - 1, -1, -1):
+            if not futures[k].cancel():
+                break
+            futures[k] = None
+            for i in chunks[k]:
+                results[i] = parse_one(*jobs[i])
+                done[i] = True
+        waiting = {fut: chunk for fut, chunk in zip(futures, chunks) if fut is not None}
+        if not waiting:  # all parsed here: do not wait for a worker still starting up
+            _kill(pool)
+        timeout = _BASE_TIMEOUT + _PER_FILE_TIMEOUT * sum(len(c) for c in waiting.values())
+        for fut in cf.as_completed(waiting, timeout=timeout):
+            for i, product in zip(waiting[fut], fut.result()):
                 results[i] = product
+                done[i] = True
+                pooled += 1
         ok = True
-    except Exception:  # noqa: BLE001 - a broken pool, a timeout: parse sequentially instead
+    except Exception:  # noqa: BLE001 - a broken pool, a timeout: what is missing is parsed here
         ok = False
     finally:
-        if not ok:
-            _kill(pool)
-        pool.shutdown(wait=ok, cancel_futures=True)
-    return results if ok else None
+        if pool is not None:
+            if not ok:
+                _kill(pool)
+            pool.shutdown(wait=ok, cancel_futures=True)
+    for i, job in enumerate(jobs):
+        if not done[i]:
+            results[i] = parse_one(*job)
+    return results, pooled
 
 
 def _kill(pool: Any) -> None:

@@ -48,9 +48,7 @@ def test_parallel_and_sequential_reports_are_identical(tmp_path: Path, monkeypat
 
     def spy(jobs: Any, workers: int) -> Any:
         calls.append(workers)
-        out = real(jobs, workers)
-        assert out is not None  # the pool really ran
-        return out
+        return real(jobs, workers)
 
     monkeypatch.setattr(parallel, "parse_many", spy)
     sequential = audit(root, monkeypatch, "1")
@@ -68,7 +66,7 @@ def test_the_pool_parses_only_cache_misses(tmp_path: Path, monkeypatch: pytest.M
 
     def spy(jobs: Any, workers: int) -> Any:
         jobs_seen.append([path for _, path, _ in jobs])
-        return None  # as if the pool failed: the caller parses sequentially
+        return [parallel.parse_one(*job) for job in jobs], 0
 
     monkeypatch.setattr(parallel, "parse_many", spy)
     first = strip(json.loads(render(run_audit(root, Policy(root=root), REG, REG.select(None)), "json")))
@@ -102,11 +100,40 @@ def test_a_failing_pool_falls_back_to_sequential(tmp_path: Path, monkeypatch: py
         assert a.python == b.python and a.js == b.js and a.parse_errors == b.parse_errors
 
 
-def test_a_timeout_kills_the_pool_and_falls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _jobs(n: int) -> list[tuple[str, str, str]]:
+    return [("python", f"m{i}.py", AGENT.replace("def run", f"def run_{i}")) for i in range(n)]
+
+
+def test_both_ends_of_the_queue_parse_and_the_results_keep_their_order() -> None:
+    jobs = _jobs(400) + [("js", "web.ts", TS)]
+    products, pooled = parallel.parse_many(jobs, 2)
+    assert products == [parallel.parse_one(*job) for job in jobs]
+    # This process takes chunks from the back while the worker starts, so it parses some; the
+    # worker, once started, takes the front (its count depends on how fast it starts).
+    assert 0 <= pooled < len(jobs)
+
+
+def test_the_pool_parses_its_share_when_this_process_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = parallel.parse_one
+    import time
+
+    def slow(*job: Any) -> Any:  # this process only: the workers import the real one
+        time.sleep(0.05)
+        return real(*job)
+
+    monkeypatch.setattr(parallel, "parse_one", slow)
+    jobs = _jobs(200)
+    products, pooled = parallel.parse_many(jobs, 2)
+    assert pooled > 0
+    assert products == [real(*job) for job in jobs]
+
+
+def test_a_timeout_kills_the_pool_and_this_process_parses_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "_BASE_TIMEOUT", 0.0)
     monkeypatch.setattr(parallel, "_PER_FILE_TIMEOUT", 0.0)
     jobs = [("python", f"m{i}.py", "x = 1\n") for i in range(4)]
-    assert parallel.parse_many(jobs, 2) is None
+    products, pooled = parallel.parse_many(jobs, 2)
+    assert pooled == 0 and products == [parallel.parse_one(*job) for job in jobs]
     index = build_index(generate(tmp_path / "repo", 6), use_git=False)
     index.prepare(workers=2)
     assert all(f.python is not None for f in index.by_kind("python"))
@@ -116,11 +143,15 @@ def test_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("READYCHECK_WORKERS", raising=False)
     monkeypatch.setattr(parallel, "_usable_cores", lambda: 8)
     assert parallel.worker_count(parallel.PARALLEL_THRESHOLD - 1) == 1
+    assert parallel.worker_count(parallel.PARALLEL_THRESHOLD) == 6
     assert parallel.worker_count(2000) == 8
     assert parallel.worker_count(2000, workers=1) == 1
     assert parallel.worker_count(5, workers=3) == 3
+    monkeypatch.setattr(parallel, "_usable_cores", lambda: 2)  # two cores: only long parses gain
+    assert parallel.worker_count(parallel.FEW_CORES_THRESHOLD - 1) == 1
+    assert parallel.worker_count(parallel.FEW_CORES_THRESHOLD) == 2
     monkeypatch.setattr(parallel, "_usable_cores", lambda: parallel.MIN_CORES - 1)
-    assert parallel.worker_count(2000) == 1
+    assert parallel.worker_count(20000) == 1
     monkeypatch.setenv("READYCHECK_WORKERS", "2")
     assert parallel.worker_count(10) == 2
     monkeypatch.setenv("READYCHECK_WORKERS", "1")
