@@ -75,9 +75,29 @@ def parse_one(parser: str, path: str, text: str) -> Any:
     return parse_js(text, path)
 
 
-def _parse_chunk(jobs: Sequence[Job]) -> list[Any]:
+_claims: Any = None  # in a pool worker: the chunks' shared claim flags (see parse_many)
+
+
+def _init_worker(claims: Any) -> None:
+    global _claims
+    _claims = claims
+
+
+def _claim(claims: Any, k: int) -> bool:
+    """Take chunk `k` unless the other end of the queue already has."""
+    with claims.get_lock():
+        if claims[k]:
+            return False
+        claims[k] = 1
+        return True
+
+
+def _parse_chunk(k: int, jobs: Sequence[Job]) -> list[Any] | None:
+    """Chunk `k`'s products, or None when this process took it."""
     import gc
 
+    if _claims is not None and not _claim(_claims, k):
+        return None
     gc.disable()  # the products hold no cycles (see RepoIndex.prepare)
     return [parse_one(*job) for job in jobs]
 
@@ -112,22 +132,27 @@ def parse_many(jobs: Sequence[Job], workers: int) -> tuple[list[Any], int]:
     pool: Any = None
     ok = False
     try:
-        pool = cf.ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn"))
-        futures: list[Any] = [pool.submit(_parse_chunk, [jobs[i] for i in chunk]) for chunk in chunks]
-        # The back of the queue, here, for as long as the pool has not started on it.
-        for k in range(len(chunks) - 1, -1, -1):
-            if not futures[k].cancel():
+        context = multiprocessing.get_context("spawn")
+        # Each chunk is taken once, by whichever end of the queue reaches it first. Flags in
+        # shared memory rather than Future.cancel(): a pool that has to be killed later would
+        # try to fail the cancelled futures and raise in its own thread.
+        claims = context.Array("b", len(chunks))
+        pool = cf.ProcessPoolExecutor(
+            max_workers=workers - 1, mp_context=context, initializer=_init_worker, initargs=(claims,)
+        )
+        futures = {pool.submit(_parse_chunk, k, [jobs[i] for i in chunk]): chunk for k, chunk in enumerate(chunks)}
+        for k in range(len(chunks) - 1, -1, -1):  # the back of the queue, here
+            if not _claim(claims, k):
                 break
-            futures[k] = None
             for i in chunks[k]:
                 results[i] = parse_one(*jobs[i])
                 done[i] = True
-        waiting = {fut: chunk for fut, chunk in zip(futures, chunks) if fut is not None}
-        if not waiting:  # all parsed here: do not wait for a worker still starting up
-            _kill(pool)
-        timeout = _BASE_TIMEOUT + _PER_FILE_TIMEOUT * sum(len(c) for c in waiting.values())
-        for fut in cf.as_completed(waiting, timeout=timeout):
-            for i, product in zip(waiting[fut], fut.result()):
+        timeout = _BASE_TIMEOUT + _PER_FILE_TIMEOUT * sum(1 for d in done if not d)
+        for fut in cf.as_completed(futures, timeout=timeout):
+            products = fut.result()
+            if products is None:  # taken here
+                continue
+            for i, product in zip(futures[fut], products):
                 results[i] = product
                 done[i] = True
                 pooled += 1
@@ -138,7 +163,7 @@ def parse_many(jobs: Sequence[Job], workers: int) -> tuple[list[Any], int]:
         if pool is not None:
             if not ok:
                 _kill(pool)
-            pool.shutdown(wait=ok, cancel_futures=True)
+            pool.shutdown(wait=ok)
     for i, job in enumerate(jobs):
         if not done[i]:
             results[i] = parse_one(*job)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +117,6 @@ def test_both_ends_of_the_queue_parse_and_the_results_keep_their_order() -> None
 
 def test_the_pool_parses_its_share_when_this_process_is_busy(monkeypatch: pytest.MonkeyPatch) -> None:
     real = parallel.parse_one
-    import time
 
     def slow(*job: Any) -> Any:  # this process only: the workers import the real one
         time.sleep(0.05)
@@ -131,9 +132,16 @@ def test_the_pool_parses_its_share_when_this_process_is_busy(monkeypatch: pytest
 def test_a_timeout_kills_the_pool_and_this_process_parses_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "_BASE_TIMEOUT", 0.0)
     monkeypatch.setattr(parallel, "_PER_FILE_TIMEOUT", 0.0)
+    crashes: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
     jobs = [("python", f"m{i}.py", "x = 1\n") for i in range(4)]
     products, pooled = parallel.parse_many(jobs, 2)
     assert pooled == 0 and products == [parallel.parse_one(*job) for job in jobs]
+    # The killed pool's own thread winds down without raising (no traceback on the terminal).
+    deadline = time.monotonic() + 30
+    while any(type(t).__name__ == "_ExecutorManagerThread" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert crashes == []
     index = build_index(generate(tmp_path / "repo", 6), use_git=False)
     index.prepare(workers=2)
     assert all(f.python is not None for f in index.by_kind("python"))
