@@ -46,6 +46,7 @@ where parsing first went wrong.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple
 
@@ -1110,9 +1111,9 @@ class _Collector:
         else:
             func = self.written(callee)
             qualname = self.names[callee.id] = self.resolve(callee)
-        return JsCall(
-            func=func,
-            qualname=qualname,
+        return JsCall(  # the same names recur in thousands of files: one string each
+            func=sys.intern(func),
+            qualname=sys.intern(qualname),
             line=node.start_point.row + 1,
             end_line=node.end_point.row + 1,
             col=node.start_point.column,

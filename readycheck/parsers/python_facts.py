@@ -929,9 +929,9 @@ class _Collector:
                         kwargs.setdefault(k, self._literal(v))
             else:
                 kwargs[kw.arg] = self._literal(kw.value)
-        return CallFact(
-            func=self.written(node.func),
-            qualname=self.resolve(node.func),
+        return CallFact(  # the same names recur in thousands of files: one string each
+            func=sys.intern(self.written(node.func)),
+            qualname=sys.intern(self.resolve(node.func)),
             line=node.lineno,
             end_line=getattr(node, "end_lineno", None) or node.lineno,
             col=node.col_offset,

@@ -3,7 +3,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from readycheck.index import build_index
+import pytest
+
+from readycheck.index import SourceFile, build_index
 
 from tests.conftest import init_repo
 
@@ -100,3 +102,27 @@ def test_exclude_patterns(tmp_path: Path) -> None:
     write(tmp_path, "tests/fixtures/b.py", "x = 1\n")
     index = build_index(tmp_path, use_git=False, exclude=["tests/fixtures/"])
     assert [f.path for f in index.files] == ["src/a.py"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "one",
+        "one\n",
+        "a\nb\r\nc\rd",
+        "a\r\n\r\nb\n\n",
+        "form\x0cfeed\x0bvertical\x1cfs\x1dgs\x1ers\x85nel\u2028ls\u2029ps",
+        "trailing\r",
+        "é\n日本\r\n🙂",
+    ],
+)
+def test_reading_one_line_gives_what_lines_gives_without_building_lines(text: str) -> None:
+    lazy = SourceFile("a.py", "/nowhere/a.py", len(text), text=text)
+    whole = SourceFile("a.py", "/nowhere/a.py", len(text), text=text)
+    expected = text.splitlines()
+    assert whole.lines == expected
+    for number in [None, -1, 0, *range(1, len(expected) + 3)]:
+        assert lazy.line(number) == whole.line(number)
+        assert lazy.line(number) == (expected[number - 1] if number is not None and 0 < number <= len(expected) else "")
+    assert "lines" not in lazy.__dict__  # evidence for one line never holds the file's line list
