@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import gc
+import os
 import sys
 import threading
 import time
@@ -346,15 +347,7 @@ def run_audit(
     if frozen:
         gc.freeze()
     try:
-        for spec in specs:
-            if progress is not None:
-                progress(spec)
-            try:
-                detector = registry.detector(spec.detector)
-            except Exception as exc:  # a plugin's detector that fails to import
-                results.append(Result(spec, Status.ERROR, f"detector '{spec.detector}' failed to load: {type(exc).__name__}: {exc}"))
-                continue
-            results.append(run_check(spec, detector, index, policy, suppressions, cloud))
+        results.extend(_run_checks(specs, registry, index, policy, suppressions, cloud, progress))
     finally:
         if frozen:
             gc.unfreeze()
@@ -449,3 +442,180 @@ def _changes(target: Path, policy: Policy) -> tuple[dict[str, set[int] | None] |
     except LookupError as exc:
         raise UsageError(str(exc)) from None
     return changed, {"ref": policy.diff_ref, "base": base, "files": len(changed)}
+
+
+# --- running the checks ------------------------------------------------------------------------------
+
+# Audits of at least this many files run their checks in child processes forked once everything is
+# parsed: the children share the parsed index copy-on-write (frozen out of the cyclic collector, so
+# reading it copies few pages), take checks from a shared counter, and send their results back.
+# Below this size the checks take about a second and a fork would not pay.
+FORK_MIN_FILES = 2000
+
+
+def _check_processes(index: RepoIndex, policy: Policy, specs: Sequence[CheckSpec]) -> int:
+    """How many child processes run the checks; 0 means this process runs them. READYCHECK_WORKERS
+    counts the processes readycheck may use (1: this one only; N > 1 forces N children)."""
+    import multiprocessing
+
+    if policy.staged or len(specs) < 2 or multiprocessing.parent_process() is not None:
+        return 0
+    if not sys.platform.startswith("linux"):  # fork is only safe and cheap here
+        return 0
+    forced = os.environ.get("READYCHECK_WORKERS", "").strip()
+    if forced:
+        try:
+            wanted = int(forced)
+        except ValueError:
+            wanted = 0
+        if wanted > 0:
+            return 0 if wanted == 1 else min(wanted, len(specs))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover
+        cores = os.cpu_count() or 1
+    if cores < 2 or len(index.files) < FORK_MIN_FILES:
+        return 0
+    return min(cores, 4, len(specs))
+
+
+def _run_checks(
+    specs: Sequence[CheckSpec],
+    registry: Registry,
+    index: RepoIndex,
+    policy: Policy,
+    suppressions: Suppressions,
+    cloud: CloudSnapshot | None,
+    progress: Callable[[CheckSpec], None] | None,
+) -> list[Result]:
+    """One result per spec, in the same order."""
+    detectors: list[Callable[[Context], Outcome] | None] = []
+    failed: dict[int, Result] = {}
+    for k, spec in enumerate(specs):
+        try:
+            detectors.append(registry.detector(spec.detector))
+        except Exception as exc:  # a plugin's detector that fails to import
+            detectors.append(None)
+            failed[k] = Result(spec, Status.ERROR, f"detector '{spec.detector}' failed to load: {type(exc).__name__}: {exc}")
+
+    def run(k: int) -> Result:
+        detector = detectors[k]
+        if detector is None:
+            return failed[k]
+        return run_check(specs[k], detector, index, policy, suppressions, cloud)
+
+    children = _check_processes(index, policy, specs)
+    if children:
+        forked = _run_forked(specs, run, children, policy, progress)
+        if forked is not None:
+            return forked
+    out = []
+    for k, spec in enumerate(specs):
+        if progress is not None:
+            progress(spec)
+        out.append(run(k))
+    return out
+
+
+def _run_forked(
+    specs: Sequence[CheckSpec],
+    run: Callable[[int], Result],
+    children: int,
+    policy: Policy,
+    progress: Callable[[CheckSpec], None] | None,
+) -> list[Result] | None:
+    """Run the checks in `children` forked processes; None if none could be started.
+
+    A check that ends its process (os._exit, a crash in C) is an ERROR of its own; the other
+    checks go on in the remaining processes, or here if none is left."""
+    import multiprocessing
+    import queue
+
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("i", 0)
+
+    def take() -> int | None:
+        with counter.get_lock():
+            k = int(counter.value)
+            if k >= len(specs):
+                return None
+            counter.value = k + 1
+            return k
+
+    messages: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
+    procs: list[tuple[Any, threading.Thread]] = []
+    for stream in (sys.stdout, sys.stderr):  # or a child would write what is buffered again
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    for _ in range(children):
+        reader, writer = context.Pipe(duplex=False)
+        try:
+            proc = context.Process(target=_check_child, args=(writer, take, run), daemon=True)
+            proc.start()
+        except Exception:  # noqa: BLE001 - no fork here (resources, a warning made an error): run here
+            reader.close()
+            writer.close()
+            break
+        writer.close()
+        drain = threading.Thread(target=_drain, args=(reader, messages), daemon=True)
+        drain.start()
+        procs.append((proc, drain))
+    if not procs:
+        return None
+    results: dict[int, Result] = {}
+    running: dict[int, float] = {}  # check position -> when a child started it
+    deadline_per_check = policy.check_timeout + 30.0
+    while any(drain.is_alive() for _, drain in procs) or not messages.empty():
+        try:
+            kind, k, payload = messages.get(timeout=0.2)
+        except queue.Empty:
+            if running and time.monotonic() - min(running.values()) > deadline_per_check:
+                break  # a child stuck past any check's bound: stop waiting for it
+            continue
+        if kind == "start":
+            running[k] = time.monotonic()
+            if progress is not None:
+                progress(specs[k])
+        elif kind == "done":
+            running.pop(k, None)
+            results[k] = Result(specs[k], **payload)
+    for proc, _ in procs:
+        proc.join(1.0)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    codes = sorted({proc.exitcode for proc, _ in procs if proc.exitcode})
+    for k in running:
+        how = f" (exit code {', '.join(map(str, codes))})" if codes else ""
+        results[k] = Result(specs[k], Status.ERROR, f"the check's process ended before the check finished{how}")
+    for k in range(len(specs)):  # never started: every child ended early
+        if k not in results:
+            if progress is not None:
+                progress(specs[k])
+            results[k] = run(k)
+    return [results[k] for k in range(len(specs))]
+
+
+def _check_child(conn: Any, take: Callable[[], int | None], run: Callable[[int], Result]) -> None:
+    """In a forked child: run checks until none is left, sending each result back without its
+    spec (the parent has it)."""
+    try:
+        while (k := take()) is not None:
+            conn.send(("start", k, None))
+            result = run(k)
+            conn.send(("done", k, {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "spec"}))
+    finally:
+        conn.close()
+
+
+def _drain(conn: Any, messages: Any) -> None:
+    try:
+        while True:
+            messages.put(conn.recv())
+    except (EOFError, OSError):
+        pass
+    finally:
+        conn.close()

@@ -141,6 +141,30 @@ def pack():
     assert "interrupted" not in err
 
 
+def test_a_detector_that_ends_its_process_is_an_error_when_checks_run_in_child_processes(
+    tmp_path: Path, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checks of a large audit run in forked children (forced here): os._exit or a crash in C ends
+    # only the child that ran the check; the audit goes on and names the check.
+    monkeypatch.setenv("READYCHECK_WORKERS", "2")
+    install_pack(site, "abort_pack", "ABRT", PACK_HEADER + """
+import os
+
+def abort(ctx):
+    os._exit(7)
+
+def pack():
+    return {"checks_dir": Path(__file__).parent / "checks", "detectors": {"abrt-abort": abort, "abrt-ok": ok}}
+""", {"ABRT0101": "abrt-abort", "ABRT0102": "abrt-ok"})
+    code, report, err = audit_json(project(tmp_path), f"ABRT,{BUILTINS}")
+    results = by_id(report)
+    assert results["ABRT0101"]["status"] == "error"
+    assert results["ABRT0101"]["message"] == "the check's process ended before the check finished (exit code 7)"
+    assert results["ABRT0102"]["status"] == "pass"
+    assert {"RC1001", "RC0301"} <= set(results)
+    assert report["verdict"] == "NO-GO" and code == 1
+
+
 @pytest.mark.parametrize(
     "body, hang",
     [

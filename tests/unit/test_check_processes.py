@@ -1,0 +1,67 @@
+"""Checks of a large audit run in forked child processes: the same report, and a check that ends
+its process is an error of its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readycheck import engine
+from readycheck.config import Policy
+from readycheck.engine import run_audit
+from readycheck.index import build_index
+from readycheck.registry import load_registry
+from readycheck.reporters import render
+
+from tests.unit.test_cache import strip
+
+REG = load_registry(plugins=False)
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_projects"
+
+
+@pytest.mark.parametrize("sample", ["support-agent-go", "quickbot-nogo", "docs-assistant-ts"])
+def test_checks_in_child_processes_give_the_same_report(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = SAMPLES / sample
+    forked: list[bool] = []
+    real = engine._run_forked
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        forked.append(out is not None)
+        return out
+
+    monkeypatch.setattr(engine, "_run_forked", spy)
+    reports = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("READYCHECK_WORKERS", workers)
+        seen: list[str] = []
+        report = run_audit(root, Policy(root=root, cache=False), REG, REG.select(None), progress=lambda s: seen.append(s.id))
+        assert sorted(seen) == sorted(s.id for s in REG.select(None))  # progress hears of every check
+        reports[workers] = strip(json.loads(render(report, "json")))
+    assert forked == [True]  # READYCHECK_WORKERS=1 ran them here, 2 in children
+    assert reports["1"] == reports["2"]
+
+
+def test_who_runs_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("READYCHECK_WORKERS", raising=False)
+    monkeypatch.setattr(engine, "FORK_MIN_FILES", 3)
+    for i in range(3):
+        (tmp_path / f"m{i}.py").write_text("x = 1\n")
+    small = build_index(tmp_path, use_git=False)
+    specs = REG.select(None)
+    policy = Policy(root=tmp_path, cache=False)
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert engine._check_processes(small, policy, specs) == 2
+    monkeypatch.setattr(engine, "FORK_MIN_FILES", 4)
+    assert engine._check_processes(small, policy, specs) == 0  # too few files to pay for a fork
+    monkeypatch.setenv("READYCHECK_WORKERS", "3")
+    assert engine._check_processes(small, policy, specs) == 3  # forced, whatever the size
+    assert engine._check_processes(small, policy, specs[:2]) == 2
+    monkeypatch.setenv("READYCHECK_WORKERS", "1")
+    assert engine._check_processes(small, policy, specs) == 0
+    monkeypatch.setenv("READYCHECK_WORKERS", "2")
+    staged = Policy(root=tmp_path, cache=False, staged=True)
+    assert engine._check_processes(small, staged, specs) == 0  # a hook's few checks run here
