@@ -42,7 +42,7 @@ from typing import Any, Iterable, Sequence
 
 __all__ = ["SCHEMA", "ParseCache", "cache_home", "entry_key", "open_cache"]
 
-SCHEMA = 2  # bump whenever a parser's output changes shape or meaning
+SCHEMA = 3  # bump whenever a parser's output changes shape or meaning
 MAX_AGE_DAYS = 30
 MAX_BYTES = 500 * 1024 * 1024
 _KEY_FILE = "hmac.key"

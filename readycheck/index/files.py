@@ -140,9 +140,9 @@ class SourceFile:
             return None
         return f"minified or generated (lines average {average:,} characters): read as text, not parsed as code"
 
-    def adopt(self, view: str, product: PythonFacts | JsFacts) -> None:
-        """Take `product` (from the parse cache or a worker process) as this file's `python` or
-        `js` view, exactly as if the view had parsed the file here."""
+    def adopt(self, view: str, product: PythonFacts | JsFacts | TfFile) -> None:
+        """Take `product` (from the parse cache or a worker process) as this file's `python`, `js`
+        or `terraform` view, exactly as if the view had parsed the file here."""
         if view in self.__dict__:
             return
         self.__dict__[view] = product

@@ -52,11 +52,13 @@ from typing import Any, Iterable, NamedTuple
 
 from tree_sitter import Language, Node, Parser
 
+from readycheck.parsers.pickling import compact_pickle
 from readycheck.parsers.python_facts import Unknown, qualname_matches
 
 __all__ = ["JsImport", "JsCall", "JsFacts", "parse_js"]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class JsImport:
     module: str  # "openai", "@anthropic-ai/sdk", "p-retry"
@@ -69,6 +71,7 @@ class JsImport:
         return f"{self.module}.{self.name}" if self.name and self.name != "default" else self.module
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class JsCall:
     func: str  # as written, dotted: "client.chat.completions.create"

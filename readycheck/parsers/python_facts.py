@@ -19,9 +19,12 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, cast
 
+from readycheck.parsers.pickling import compact_pickle
+
 __all__ = ["Unknown", "CallValue", "Combination", "Guard", "RetryLoop", "qualname_matches", "first_match", "ImportFact", "CallFact", "FunctionFact", "PythonFacts", "parse_python"]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """A value that is not a literal; `source` is its code, shortened."""
@@ -34,6 +37,7 @@ class Unknown:
 
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class CallValue:
     """A call used as a value, e.g. `stop=stop_after_attempt(4)`: its resolved name and arguments."""
@@ -47,6 +51,7 @@ class CallValue:
         return self.kwargs.get(name, default)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Combination:
     """Values joined by an operator, e.g. `wait_exponential(...) + wait_random(0, 1)`."""
@@ -56,6 +61,7 @@ class Combination:
     source: str
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Guard:
     """An `if` whose test compares names and whose body stops (raise, return, break)."""
@@ -64,6 +70,7 @@ class Guard:
     names: tuple[str, ...]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class RetryLoop:
     """A hand-written retry loop: a loop whose body catches an exception and sleeps."""
@@ -76,6 +83,7 @@ class RetryLoop:
     backoff: bool  # the sleep grows (`**`, `*=`, `<<`)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class ImportFact:
     module: str  # "openai" for both `import openai` and `from openai import OpenAI`
@@ -88,6 +96,7 @@ class ImportFact:
         return f"{self.module}.{self.name}" if self.name else self.module
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class CallFact:
     func: str  # as written, dotted: "client.chat.completions.create"
@@ -109,6 +118,7 @@ class CallFact:
         return self.kwargs.get(name, default)
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class FunctionFact:
     name: str

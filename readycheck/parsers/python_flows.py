@@ -74,6 +74,7 @@ from typing import Callable, Iterable, Iterator, Mapping, cast
 
 # `ast.unparse`, quicker for plain shapes; the fields of a node type that can hold code (skipping
 # contexts and operators takes a third of the nodes out of every walk), computed once per type.
+from readycheck.parsers.pickling import compact_pickle
 from readycheck.parsers.python_facts import _CODE_FIELDS, _code_fields, _unparse
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
 ]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class Flow:
     """An untrusted value reaching a sink, or a record about a tool (`source == "tool"`)."""

@@ -10,9 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from readycheck.parsers.pickling import compact_pickle
+
 __all__ = ["TfBlock", "TfFile", "parse_terraform"]
 
 
+@compact_pickle
 @dataclass(frozen=True, slots=True)
 class TfBlock:
     kind: str  # resource, data, module, provider, variable, locals, output

@@ -14,6 +14,7 @@ import pytest
 import readycheck
 import readycheck.parsers.js_facts as jf
 import readycheck.parsers.python_facts as pf
+import readycheck.parsers.terraform as tf
 from readycheck import cache as rc_cache
 from readycheck.config import Policy, load_policy
 from readycheck.engine import run_audit
@@ -40,6 +41,15 @@ export async function answer(q: string) {
   return client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: q }] });
 }
 '''
+TF = '''# infra/main.tf
+resource "aws_budgets_budget" "llm" {
+  name         = "llm-monthly"
+  budget_type  = "COST"
+  limit_amount = "500"
+  limit_unit   = "USD"
+  time_unit    = "MONTHLY"
+}
+'''
 
 
 def make_repo(root: Path) -> Path:
@@ -50,6 +60,9 @@ def make_repo(root: Path) -> Path:
     (root / "web").mkdir()
     (root / "web" / "answer.ts").write_text(TS)
     (root / "README.md").write_text("# Agent\n")
+    (root / "infra").mkdir()
+    (root / "infra" / "main.tf").write_text(TF)
+    (root / "infra" / "prod.tfvars").write_text('region = "eu-west-1"\n')  # values: never parsed as blocks
     return root
 
 
@@ -63,9 +76,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths the Python and JS parsers are called for."""
+    """The paths the Python and JS parsers are called for, and "tf:<first line>" for Terraform."""
     seen: list[str] = []
-    real_py, real_js = pf.parse_python, jf.parse_js
+    real_py, real_js, real_tf = pf.parse_python, jf.parse_js, tf.parse_terraform
 
     def py(text: str, filename: str = "<file>") -> Any:
         seen.append(filename)
@@ -75,8 +88,13 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(filename)
         return real_js(text, filename)
 
+    def terraform(text: str) -> Any:
+        seen.append("tf:" + text.splitlines()[0])
+        return real_tf(text)
+
     monkeypatch.setattr(pf, "parse_python", py)
     monkeypatch.setattr(jf, "parse_js", js)
+    monkeypatch.setattr(tf, "parse_terraform", terraform)
     return seen
 
 
@@ -94,7 +112,7 @@ def strip(obj: Any) -> Any:
     return obj
 
 
-CODE = ["src/agent.py", "src/broken.py", "src/util.py", "web/answer.ts"]
+CODE = ["src/agent.py", "src/broken.py", "src/util.py", "tf:# infra/main.tf", "web/answer.ts"]
 
 
 def test_a_second_audit_does_not_parse_unchanged_files(tmp_path: Path, home: Path, calls: list[str]) -> None:
@@ -255,3 +273,13 @@ def test_entry_keys_depend_on_path_content_and_parser() -> None:
     assert base != rc_cache.entry_key("python", "b.py", "x = 1\n")
     assert base != rc_cache.entry_key("python", "a.py", "x = 2\n")
     assert base != rc_cache.entry_key("js", "a.py", "x = 1\n")
+
+
+def test_parse_products_survive_a_pickle_round_trip_as_tuples_of_their_fields() -> None:
+    products = [pf.parse_python(AGENT, "agent.py"), jf.parse_js(TS, "answer.ts"), tf.parse_terraform(TF)]
+    for product in products:
+        assert pickle.loads(pickle.dumps(product, protocol=pickle.HIGHEST_PROTOCOL)) == product
+    call = products[0].calls[0]
+    # The state is the field values in order, restored without looking the fields up per object.
+    assert call.__getstate__() == tuple(getattr(call, f) for f in pf.CallFact.__dataclass_fields__)
+    assert products[2].blocks and pickle.loads(pickle.dumps(products[2].blocks[0])) == products[2].blocks[0]

@@ -18,7 +18,7 @@ from readycheck.index import parallel
 from readycheck.registry import load_registry
 from readycheck.reporters import render
 
-from tests.unit.test_cache import AGENT, TS, strip
+from tests.unit.test_cache import AGENT, TF, TS, strip
 
 REG = load_registry(plugins=False)
 
@@ -29,6 +29,8 @@ def generate(root: Path, n: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         if i % 3 == 0:
             (folder / f"m{i}.ts").write_text(TS.replace("answer", f"answer{i}"))
+        elif i % 11 == 0:
+            (folder / f"m{i}.tf").write_text(TF.replace('"llm"', f'"llm{i}"'))
         elif i % 7 == 0:
             (folder / f"m{i}.py").write_text(f"def broken_{i}(:\n")
         else:
@@ -99,7 +101,7 @@ def test_a_failing_pool_falls_back_to_sequential(tmp_path: Path, monkeypatch: py
     index = build_index(root, use_git=False)
     index.prepare(workers=2)
     for a, b in zip(expected.files, index.files):
-        assert a.python == b.python and a.js == b.js and a.parse_errors == b.parse_errors
+        assert a.python == b.python and a.js == b.js and a.terraform == b.terraform and a.parse_errors == b.parse_errors
 
 
 def _jobs(n: int) -> list[tuple[str, str, str]]:
@@ -107,7 +109,7 @@ def _jobs(n: int) -> list[tuple[str, str, str]]:
 
 
 def test_both_ends_of_the_queue_parse_and_the_results_keep_their_order() -> None:
-    jobs = _jobs(400) + [("js", "web.ts", TS)]
+    jobs = _jobs(400) + [("js", "web.ts", TS), ("terraform", "main.tf", TF)]
     products, pooled = parallel.parse_many(jobs, 2)
     assert products == [parallel.parse_one(*job) for job in jobs]
     # This process takes chunks from the back while the worker starts, so it parses some; the
