@@ -47,8 +47,7 @@ _NAME_KIND = {
 
 
 def classify(rel: str) -> str:
-    name = PurePosixPath(rel).name
-    lower = name.lower()
+    lower = rel.rpartition("/")[2].lower()
     if lower in _NAME_KIND:
         return _NAME_KIND[lower]
     if lower.startswith("dockerfile") or lower.endswith(".dockerfile"):
