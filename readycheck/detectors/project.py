@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Iterable
 
 from readycheck.index import SourceFile
-from readycheck.parsers.python_facts import first_match
+from readycheck.parsers.qualnames import first_match
 
 if TYPE_CHECKING:
     from readycheck.parsers.python_facts import ImportFact, PythonFacts
