@@ -601,12 +601,26 @@ def _run_forked(
 
 def _check_child(conn: Any, take: Callable[[], int | None], run: Callable[[int], Result]) -> None:
     """In a forked child: run checks until none is left, sending each result back without its
-    spec (the parent has it)."""
+    spec (the parent has it). Ctrl-C is the parent's to handle (it ends the children); anything
+    else that goes wrong here ends the child quietly, and the parent reports the check it was
+    running as an error."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         while (k := take()) is not None:
             conn.send(("start", k, None))
             result = run(k)
-            conn.send(("done", k, {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "spec"}))
+            payload = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "spec"}
+            try:
+                conn.send(("done", k, payload))
+            except (OSError, EOFError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
+                why = f"the check's result could not be passed between processes: {type(exc).__name__}"
+                conn.send(("done", k, {"status": Status.ERROR, "message": why}))
+    except Exception:  # noqa: BLE001 - a broken pipe, a failing counter: see the docstring
+        pass
     finally:
         conn.close()
 

@@ -165,6 +165,29 @@ def pack():
     assert report["verdict"] == "NO-GO" and code == 1
 
 
+def test_a_result_that_cannot_go_back_to_the_parent_process_is_an_error(
+    tmp_path: Path, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READYCHECK_WORKERS", "2")
+    install_pack(site, "sticky_pack", "STKY", PACK_HEADER + """
+class Sticky(str):  # a string that refuses to be pickled
+    def __reduce__(self):
+        raise TypeError("not for export")
+
+def sticky(ctx):
+    return Outcome(Status.FAIL, "found", (Evidence("app.py", 1, note=Sticky("a note")),))
+
+def pack():
+    return {"checks_dir": Path(__file__).parent / "checks", "detectors": {"stky-sticky": sticky, "stky-ok": ok}}
+""", {"STKY0101": "stky-sticky", "STKY0102": "stky-ok"})
+    _, report, err = audit_json(project(tmp_path), f"STKY,{BUILTINS}")
+    results = by_id(report)
+    assert results["STKY0101"]["status"] == "error"
+    assert results["STKY0101"]["message"] == "the check's result could not be passed between processes: TypeError"
+    assert results["STKY0102"]["status"] == "pass" and {"RC1001", "RC0301"} <= set(results)
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     "body, hang",
     [
