@@ -7,7 +7,6 @@ import os
 from array import array
 from functools import cached_property
 from itertools import accumulate
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from readycheck.parsers.markdown import Heading, parse_headings
@@ -83,7 +82,7 @@ class SourceFile:
 
     @property
     def name(self) -> str:
-        return PurePosixPath(self.path).name
+        return self.path.rpartition("/")[2]
 
     @property
     def text(self) -> str:
