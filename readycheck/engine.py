@@ -603,7 +603,9 @@ def _check_child(conn: Any, take: Callable[[], int | None], run: Callable[[int],
     """In a forked child: run checks until none is left, sending each result back without its
     spec (the parent has it). Ctrl-C is the parent's to handle (it ends the children); anything
     else that goes wrong here ends the child quietly, and the parent reports the check it was
-    running as an error."""
+    running as an error. The child leaves with os._exit: it never flushes the streams it
+    inherited (what the parent had buffered would be written twice, and a lock another thread
+    of the parent held at the fork would never be released here)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -623,6 +625,7 @@ def _check_child(conn: Any, take: Callable[[], int | None], run: Callable[[int],
         pass
     finally:
         conn.close()
+        os._exit(0)
 
 
 def _drain(conn: Any, messages: Any) -> None:

@@ -65,3 +65,31 @@ def test_who_runs_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("READYCHECK_WORKERS", "2")
     staged = Policy(root=tmp_path, cache=False, staged=True)
     assert engine._check_processes(small, staged, specs) == 0  # a hook's few checks run here
+
+
+def test_what_the_parent_had_buffered_is_written_once(tmp_path: Path) -> None:
+    # A program that calls readycheck with output still in its stdout buffer (a pipe: block
+    # buffered): the forked children must not write that buffer again when they end.
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from readycheck.config import Policy\n"
+        "from readycheck.engine import run_audit\n"
+        "from readycheck.registry import load_registry\n"
+        "sys.stdout.write('BUFFERED-BEFORE-THE-AUDIT\\n')\n"
+        "root = Path(sys.argv[1])\n"
+        "reg = load_registry(plugins=False)\n"
+        "report = run_audit(root, Policy(root=root, cache=False), reg, reg.select(None))\n"
+        "sys.stdout.write(report.verdict + '\\n')\n"
+    )
+    env = {**os.environ, "READYCHECK_WORKERS": "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(SAMPLES / "quickbot-nogo")], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("BUFFERED-BEFORE-THE-AUDIT") == 1
+    assert done.stdout.strip().endswith("NO-GO")
