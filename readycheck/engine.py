@@ -447,10 +447,15 @@ def _changes(target: Path, policy: Policy) -> tuple[dict[str, set[int] | None] |
 # --- running the checks ------------------------------------------------------------------------------
 
 # Audits of at least this many files run their checks in child processes forked once everything is
-# parsed: the children share the parsed index copy-on-write (frozen out of the cyclic collector, so
-# reading it copies few pages), take checks from a shared counter, and send their results back.
-# Below this size the checks take about a second and a fork would not pay.
+# parsed: the children start with the parsed index (no copying, no pickling), take checks from a
+# shared counter and send their results back. Below this size the checks take about a second and a
+# fork would not pay.
 FORK_MIN_FILES = 2000
+# Reading the index touches the reference count of nearly every object, so each child ends up with
+# a private copy of most of the parent's memory (on the 21,000-file tree: 180 MiB each, the parent
+# 253 MiB). A child is forked only while MemAvailable holds this many copies of the parent's
+# resident memory for it.
+_MEMORY_PER_CHILD = 2.0
 
 
 def _check_processes(index: RepoIndex, policy: Policy, specs: Sequence[CheckSpec]) -> int:
@@ -476,7 +481,23 @@ def _check_processes(index: RepoIndex, policy: Policy, specs: Sequence[CheckSpec
         cores = os.cpu_count() or 1
     if cores < 2 or len(index.files) < FORK_MIN_FILES:
         return 0
-    return min(cores, 4, len(specs))
+    children = min(cores, 4, len(specs))
+    room = _memory_room()
+    if room is not None:
+        children = min(children, int(room // _MEMORY_PER_CHILD))
+    return children if children >= 2 else 0  # one child and an idle parent gain nothing
+
+
+def _memory_room() -> float | None:
+    """MemAvailable in units of this process's resident memory; None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            available = next(int(line.split()[1]) for line in fh if line.startswith("MemAvailable:"))
+        with open("/proc/self/status", encoding="ascii") as fh:
+            resident = next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+    return available / max(resident, 1)
 
 
 def _run_checks(

@@ -54,7 +54,13 @@ def test_who_runs_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     specs = REG.select(None)
     policy = Policy(root=tmp_path, cache=False)
     monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(engine, "_memory_room", lambda: 100.0)  # MemAvailable / this process's RSS
     assert engine._check_processes(small, policy, specs) == 2
+    monkeypatch.setattr(engine, "_memory_room", lambda: None)  # unknown: cores decide
+    assert engine._check_processes(small, policy, specs) == 2
+    monkeypatch.setattr(engine, "_memory_room", lambda: 3.9)  # room for one private copy only
+    assert engine._check_processes(small, policy, specs) == 0
+    monkeypatch.setattr(engine, "_memory_room", lambda: 100.0)
     monkeypatch.setattr(engine, "FORK_MIN_FILES", 4)
     assert engine._check_processes(small, policy, specs) == 0  # too few files to pay for a fork
     monkeypatch.setenv("READYCHECK_WORKERS", "3")
