@@ -1014,6 +1014,18 @@ def test_is_placeholder_false(value: str) -> None:
     assert not is_placeholder(value)
 
 
+def test_a_mixed_case_run_in_a_random_key_body_is_chance_not_a_placeholder() -> None:
+    from tests import fakes
+
+    key = fakes.openai_project_key("I6aWdy2Rc1Jv")
+    assert "JIhGFe" in key  # j-i-h-g-f-e once lowercased: a run of six, by chance
+    assert not is_placeholder(key)
+    assert [f.line for f in scan_text(f'OPENAI_API_KEY="{key}"\n')] == [1]
+    # Written runs still read as placeholders: in one case from six characters, mixed from eight.
+    assert is_placeholder("sk-proj-abcdefQ2x9") and is_placeholder("sk-proj-FEDCBAq2x9")
+    assert is_placeholder("token-QRsTUvwx-9f") and not is_placeholder("token-QRsTUv-9f2Lp")
+
+
 def test_entropy() -> None:
     assert entropy("") == 0.0
     assert entropy("aaaa") == 0.0
