@@ -3,7 +3,9 @@
     python benchmarks/bench_scale.py [--sizes 5000,20000] [--repeat 1] [--history 2000]
                                      [--skip-peers] [--peer-timeout 900] [--checkov PATH]
 
-Scenarios (each command a subprocess: wall time and peak RSS of it and its waited children):
+Scenarios (each command a subprocess: wall time, the peak RSS of its largest process, and for the
+audits and peers the peak memory of all its processes together, as summed proportional set sizes
+sampled every 0.25 s):
 start-up (`--version`, `checks list`); `audit --staged` on 20 staged files (bench_precommit's
 repository); a full `audit --format json` of generated monorepos (gen_monorepo.py) at each size,
 cold (no `.readycheck-cache` in the tree) then warm (a second run after one file was modified);
@@ -37,18 +39,58 @@ from bench_precommit import build_repo  # noqa: E402
 from gen_monorepo import build  # noqa: E402
 
 
-def run_limited(cmd: list[str], timeout: float, cwd: Path | None = None) -> tuple[float, int, int | None]:
-    """(seconds, peak RSS MiB, exit code or None when killed at ``timeout``), like bench_audit.run."""
+def group_pss_mib(pgid: int) -> int | None:
+    """The proportional set size (shared pages split between the processes sharing them) of every
+    process in group ``pgid``, summed, in MiB; None where /proc has no smaps_rollup."""
+    total = 0
+    found = False
+    try:
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return None
+    for name in pids:
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            if int(fields[2]) != pgid:  # fields after the name: state, ppid, pgrp
+                continue
+            with open(f"/proc/{name}/smaps_rollup", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        found = True
+                        break
+        except (OSError, IndexError, ValueError):
+            continue
+    return total // 1024 if found else None
+
+
+_SAMPLE_EVERY = 0.25  # seconds between two samples of a process group's memory
+
+
+def run_limited(cmd: list[str], timeout: float, cwd: Path | None = None) -> tuple[float, int, int | None, int | None]:
+    """(seconds, peak RSS MiB, exit code or None when killed at ``timeout``, peak MiB of the whole
+    process group): peak RSS is that of the largest single process (the command or one of its
+    children), like bench_audit.run; the group figure is the sum of the proportional set sizes of
+    all its processes, sampled every _SAMPLE_EVERY seconds (None where it cannot be read)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    group: int | None = None
+    sampled = 0.0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
-            return time.perf_counter() - start, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
-        if time.perf_counter() - start > timeout:
+            return time.perf_counter() - start, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status), group
+        now = time.perf_counter()
+        if now - start > timeout:
             os.killpg(proc.pid, signal.SIGKILL)
             _, _, usage = os.wait4(proc.pid, 0)
-            return time.perf_counter() - start, usage.ru_maxrss // 1024, None
+            return time.perf_counter() - start, usage.ru_maxrss // 1024, None, group
+        if now - sampled >= _SAMPLE_EVERY:
+            sampled = now
+            pss = group_pss_mib(proc.pid)
+            if pss is not None:
+                group = max(group or 0, pss)
         time.sleep(0.02)
 
 
@@ -64,15 +106,15 @@ class Table:
         self.rows: list[list[str]] = []
 
     def add(self, scenario: str, files: str, seconds: float | None, min_s: float | None, peak: int | str, exit_code: object,
-            ratio: str = "", note: str = "") -> None:
+            ratio: str = "", note: str = "", group: int | None = None) -> None:
         self.rows.append([scenario, files, "-" if seconds is None else f"{seconds:.3f}", "-" if min_s is None else f"{min_s:.3f}",
-                          str(peak), str(exit_code), ratio, note])
+                          str(peak), "-" if group is None else str(group), str(exit_code), ratio, note])
 
     def render(self) -> str:
-        headers = ["scenario", "files", "median s", "min s", "peak MiB", "exit", "peer/rc", "note"]
+        headers = ["scenario", "files", "median s", "min s", "peak MiB", "all procs MiB", "exit", "peer/rc", "note"]
         widths = [max(len(h), *(len(r[i]) for r in self.rows)) for i, h in enumerate(headers)]
         def fmt(cells: list[str]) -> str:
-            return "  ".join(c.ljust(w) if i in (0, 7) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+            return "  ".join(c.ljust(w) if i in (0, 8) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
         return "\n".join([fmt(headers), fmt(["-" * w for w in widths]), *(fmt(r) for r in self.rows)])
 
 
@@ -83,11 +125,11 @@ def add_measure(table: Table, name: str, files: str, cmd: list[str], repeat: int
 
 
 def add_peer(table: Table, name: str, files: str, cmd: list[str], cwd: Path, timeout: float, rc_seconds: float, note: str) -> None:
-    seconds, peak, code = run_limited(cmd, timeout, cwd)
+    seconds, peak, code, group = run_limited(cmd, timeout, cwd)
     if code is None:
-        table.add(name, files, None, None, peak, "killed", f"> {timeout / rc_seconds:.1f}x", f"> {timeout:.0f} s; {note}")
+        table.add(name, files, None, None, peak, "killed", f"> {timeout / rc_seconds:.1f}x", f"> {timeout:.0f} s; {note}", group)
     else:
-        table.add(name, files, seconds, seconds, peak, code, f"{seconds / rc_seconds:.1f}x", note)
+        table.add(name, files, seconds, seconds, peak, code, f"{seconds / rc_seconds:.1f}x", note, group)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,21 +192,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"generated {tree}: {n} files in {facts['generate_s']:.1f}s", flush=True)
             audit = [exe, "audit", str(tree), "--format", "json"]
             colds, warms, peaks_c, peaks_w, code = [], [], [], [], 0
+            groups_c: list[int] = []
+            groups_w: list[int] = []
             touched = next(tree.glob("services/*/src/*/*/*.py"), tree / "README.md")
             for k in range(args.repeat):
                 shutil.rmtree(cache_dir, ignore_errors=True)
-                t, rss, code = run_limited(audit, 1e9)
+                t, rss, code, group = run_limited(audit, 1e9)
                 colds.append(t)
                 peaks_c.append(rss)
+                groups_c += [group] if group is not None else []
                 with open(touched, "a") as fh:
                     fh.write(f"# touched {k}\n")
-                t, rss, code = run_limited(audit, 1e9)
+                t, rss, code, group = run_limited(audit, 1e9)
                 warms.append(t)
                 peaks_w.append(rss)
+                groups_w += [group] if group is not None else []
             cold = statistics.median(colds)
-            table.add("audit, cold (empty cache)", n, cold, min(colds), max(peaks_c), code)
+            table.add("audit, cold (empty cache)", n, cold, min(colds), max(peaks_c), code, group=max(groups_c, default=None))
             table.add("audit, warm (2nd run, 1 file modified)", n, statistics.median(warms), min(warms), max(peaks_w), code,
-                      note="" if has_cache_flag else "no cache yet: a plain second run")
+                      note="" if has_cache_flag else "no cache yet: a plain second run", group=max(groups_w, default=None))
             if size in peer_sizes and ds:
                 cmd = [ds, "scan", "--all-files", "-n", "--exclude-files", r"(^|/)(node_modules|vendor)/", "."]
                 add_peer(table, "  detect-secrets scan --all-files", n, cmd, tree, args.peer_timeout, cold,
