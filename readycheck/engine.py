@@ -446,10 +446,10 @@ def _changes(target: Path, policy: Policy) -> tuple[dict[str, set[int] | None] |
 
 # --- running the checks ------------------------------------------------------------------------------
 
-# Audits of at least this many files run their checks in child processes forked once everything is
-# parsed: the children start with the parsed index (no copying, no pickling), take checks from a
-# shared counter and send their results back. Below this size the checks take about a second and a
-# fork would not pay.
+# Audits of at least this many files run their checks in this process and in child processes forked
+# once everything is parsed: the children start with the parsed index (no copying, no pickling),
+# take checks from the front of the list while this process takes them from the back, and send
+# their results back. Below this size the checks take about a second and a fork would not pay.
 FORK_MIN_FILES = 2000
 # Reading the index touches the reference count of nearly every object, so each child ends up with
 # a private copy of most of the parent's memory (on the 21,000-file tree: 180 MiB each, the parent
@@ -459,8 +459,9 @@ _MEMORY_PER_CHILD = 2.0
 
 
 def _check_processes(index: RepoIndex, policy: Policy, specs: Sequence[CheckSpec]) -> int:
-    """How many child processes run the checks; 0 means this process runs them. READYCHECK_WORKERS
-    counts the processes readycheck may use (1: this one only; N > 1 forces N children)."""
+    """How many child processes run checks beside this one; 0: this one alone. READYCHECK_WORKERS
+    counts the processes readycheck may use, this one included (1: this one only; N > 1 forces
+    N - 1 children)."""
     import multiprocessing
 
     if policy.staged or len(specs) < 2 or multiprocessing.parent_process() is not None:
@@ -474,18 +475,18 @@ def _check_processes(index: RepoIndex, policy: Policy, specs: Sequence[CheckSpec
         except ValueError:
             wanted = 0
         if wanted > 0:
-            return 0 if wanted == 1 else min(wanted, len(specs))
+            return min(wanted, len(specs)) - 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover
         cores = os.cpu_count() or 1
     if cores < 2 or len(index.files) < FORK_MIN_FILES:
         return 0
-    children = min(cores, 4, len(specs))
+    children = min(cores, 4, len(specs)) - 1
     room = _memory_room()
     if room is not None:
         children = min(children, int(room // _MEMORY_PER_CHILD))
-    return children if children >= 2 else 0  # one child and an idle parent gain nothing
+    return max(children, 0)
 
 
 def _memory_room() -> float | None:
@@ -545,23 +546,28 @@ def _run_forked(
     policy: Policy,
     progress: Callable[[CheckSpec], None] | None,
 ) -> list[Result] | None:
-    """Run the checks in `children` forked processes; None if none could be started.
+    """Run the checks here and in `children` forked processes; None if none could be started.
 
-    A check that ends its process (os._exit, a crash in C) is an ERROR of its own; the other
-    checks go on in the remaining processes, or here if none is left."""
+    The children take checks from the front of the list and this process from the back, until the
+    two ends meet. A check that ends a child's process (os._exit, a crash in C) is an ERROR of its
+    own and the other checks go on; the checks that run here are no more contained than in a
+    one-process audit."""
     import multiprocessing
     import queue
 
     context = multiprocessing.get_context("fork")
-    counter = context.Value("i", 0)
+    ends = context.Array("i", [0, len(specs) - 1])  # the next check from the front, from the back
 
-    def take() -> int | None:
-        with counter.get_lock():
-            k = int(counter.value)
-            if k >= len(specs):
+    def take(front: bool = True) -> int | None:
+        with ends.get_lock():
+            if ends[0] > ends[1]:
                 return None
-            counter.value = k + 1
-            return k
+            k = ends[0] if front else ends[1]
+            if front:
+                ends[0] = k + 1
+            else:
+                ends[1] = k - 1
+            return int(k)
 
     messages: queue.SimpleQueue[tuple[str, int, Any]] = queue.SimpleQueue()
     procs: list[tuple[Any, threading.Thread]] = []
@@ -588,14 +594,8 @@ def _run_forked(
         return None
     results: dict[int, Result] = {}
     running: dict[int, float] = {}  # check position -> when a child started it
-    deadline_per_check = policy.check_timeout + 30.0
-    while any(drain.is_alive() for _, drain in procs) or not messages.empty():
-        try:
-            kind, k, payload = messages.get(timeout=0.2)
-        except queue.Empty:
-            if running and time.monotonic() - min(running.values()) > deadline_per_check:
-                break  # a child stuck past any check's bound: stop waiting for it
-            continue
+
+    def handle(kind: str, k: int, payload: Any) -> None:
         if kind == "start":
             running[k] = time.monotonic()
             if progress is not None:
@@ -603,6 +603,20 @@ def _run_forked(
         elif kind == "done":
             running.pop(k, None)
             results[k] = Result(specs[k], **payload)
+
+    while (k := take(front=False)) is not None:
+        while not messages.empty():
+            handle(*messages.get())
+        if progress is not None:
+            progress(specs[k])
+        results[k] = run(k)
+    deadline_per_check = policy.check_timeout + 30.0
+    while any(drain.is_alive() for _, drain in procs) or not messages.empty():
+        try:
+            handle(*messages.get(timeout=0.2))
+        except queue.Empty:
+            if running and time.monotonic() - min(running.values()) > deadline_per_check:
+                break  # a child stuck past any check's bound: stop waiting for it
     for proc, _ in procs:
         proc.join(1.0)
         if proc.is_alive():
@@ -612,7 +626,7 @@ def _run_forked(
     for k in running:
         how = f" (exit code {', '.join(map(str, codes))})" if codes else ""
         results[k] = Result(specs[k], Status.ERROR, f"the check's process ended before the check finished{how}")
-    for k in range(len(specs)):  # never started: every child ended early
+    for k in range(len(specs)):  # taken by a child that ended before it could say so
         if k not in results:
             if progress is not None:
                 progress(specs[k])

@@ -55,17 +55,21 @@ def test_who_runs_the_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     policy = Policy(root=tmp_path, cache=False)
     monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(engine, "_memory_room", lambda: 100.0)  # MemAvailable / this process's RSS
-    assert engine._check_processes(small, policy, specs) == 2
+    assert engine._check_processes(small, policy, specs) == 1  # two cores: this process and a child
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert engine._check_processes(small, policy, specs) == 3  # at most four processes
     monkeypatch.setattr(engine, "_memory_room", lambda: None)  # unknown: cores decide
+    assert engine._check_processes(small, policy, specs) == 3
+    monkeypatch.setattr(engine, "_memory_room", lambda: 5.0)  # room for two private copies
     assert engine._check_processes(small, policy, specs) == 2
-    monkeypatch.setattr(engine, "_memory_room", lambda: 3.9)  # room for one private copy only
+    monkeypatch.setattr(engine, "_memory_room", lambda: 1.9)  # not even one
     assert engine._check_processes(small, policy, specs) == 0
     monkeypatch.setattr(engine, "_memory_room", lambda: 100.0)
     monkeypatch.setattr(engine, "FORK_MIN_FILES", 4)
     assert engine._check_processes(small, policy, specs) == 0  # too few files to pay for a fork
     monkeypatch.setenv("READYCHECK_WORKERS", "3")
-    assert engine._check_processes(small, policy, specs) == 3  # forced, whatever the size
-    assert engine._check_processes(small, policy, specs[:2]) == 2
+    assert engine._check_processes(small, policy, specs) == 2  # forced, whatever the size
+    assert engine._check_processes(small, policy, specs[:2]) == 1
     monkeypatch.setenv("READYCHECK_WORKERS", "1")
     assert engine._check_processes(small, policy, specs) == 0
     monkeypatch.setenv("READYCHECK_WORKERS", "2")
