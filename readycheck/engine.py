@@ -464,22 +464,16 @@ def _check_processes(index: RepoIndex, policy: Policy, specs: Sequence[CheckSpec
     N - 1 children)."""
     import multiprocessing
 
+    from readycheck.index.parallel import forced_workers, usable_cores
+
     if policy.staged or len(specs) < 2 or multiprocessing.parent_process() is not None:
         return 0
     if not sys.platform.startswith("linux"):  # fork is only safe and cheap here
         return 0
-    forced = os.environ.get("READYCHECK_WORKERS", "").strip()
-    if forced:
-        try:
-            wanted = int(forced)
-        except ValueError:
-            wanted = 0
-        if wanted > 0:
-            return min(wanted, len(specs)) - 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover
-        cores = os.cpu_count() or 1
+    forced = forced_workers()
+    if forced is not None:
+        return min(forced, len(specs)) - 1
+    cores = usable_cores()
     if cores < 2 or len(index.files) < FORK_MIN_FILES:
         return 0
     children = min(cores, 4, len(specs)) - 1
@@ -651,9 +645,7 @@ def _check_child(conn: Any, take: Callable[[], int | None], run: Callable[[int],
             payload = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "spec"}
             try:
                 conn.send(("done", k, payload))
-            except (OSError, EOFError):
-                raise
-            except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled
+            except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled (a broken pipe fails again below)
                 why = f"the check's result could not be passed between processes: {type(exc).__name__}"
                 conn.send(("done", k, {"status": Status.ERROR, "message": why}))
     except Exception:  # noqa: BLE001 - a broken pipe, a failing counter: see the docstring

@@ -136,7 +136,7 @@ class RepoIndex:
         jobs: list[tuple[SourceFile, str]] = []
         for f in self.files:
             parser = _CACHED_VIEWS.get(f.kind)
-            if parser == "terraform" and f.path.endswith(".tfvars"):  # values, not blocks
+            if parser == "terraform" and not f.holds_terraform_blocks:
                 continue
             if parser is not None and parser not in f.__dict__:
                 if f.minified:

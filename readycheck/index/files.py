@@ -169,9 +169,14 @@ class SourceFile:
             self.parse_errors.append(facts.error)
         return facts
 
+    @property
+    def holds_terraform_blocks(self) -> bool:
+        """A .tf/.hcl file: blocks. A .tfvars file holds values only and is not parsed as blocks."""
+        return self.kind == "terraform" and not self.path.endswith(".tfvars")
+
     @cached_property
     def terraform(self) -> TfFile | None:
-        if self.kind != "terraform" or self.path.endswith(".tfvars"):
+        if not self.holds_terraform_blocks:
             return None
         from readycheck.parsers.terraform import parse_terraform
 

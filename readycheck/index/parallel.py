@@ -15,7 +15,7 @@ import heapq
 import os
 from typing import Any, Sequence
 
-__all__ = ["PARALLEL_THRESHOLD", "FEW_CORES_THRESHOLD", "MIN_CORES", "worker_count", "parse_one", "parse_many"]
+__all__ = ["PARALLEL_THRESHOLD", "FEW_CORES_THRESHOLD", "MIN_CORES", "forced_workers", "usable_cores", "worker_count", "parse_one", "parse_many"]
 
 # Code files to parse below which the pool is not worth starting. Parse products come back
 # pickled, and unpickling them costs this process about a quarter of what parsing them did, so two
@@ -44,21 +44,26 @@ def worker_count(pending: int, workers: int | None = None) -> int:
     if multiprocessing.parent_process() is not None:
         return 1
     if workers is None:
-        env = os.environ.get("READYCHECK_WORKERS", "").strip()
-        if env:
-            try:
-                workers = max(1, int(env))
-            except ValueError:
-                workers = None
+        workers = forced_workers()
     if workers is not None:
         return max(1, min(workers, pending))
-    cpus = _usable_cores()
+    cpus = usable_cores()
     if cpus < MIN_CORES or pending < (PARALLEL_THRESHOLD if cpus >= 4 else FEW_CORES_THRESHOLD):
         return 1
     return min(cpus, 8, max(2, pending // 50))
 
 
-def _usable_cores() -> int:
+def forced_workers() -> int | None:
+    """READYCHECK_WORKERS: how many processes readycheck may use, this one included (at least 1);
+    None when it is unset or not a number."""
+    env = os.environ.get("READYCHECK_WORKERS", "").strip()
+    try:
+        return max(1, int(env)) if env else None
+    except ValueError:
+        return None
+
+
+def usable_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - macOS, Windows

@@ -151,16 +151,16 @@ def test_a_timeout_kills_the_pool_and_this_process_parses_the_rest(tmp_path: Pat
 
 def test_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("READYCHECK_WORKERS", raising=False)
-    monkeypatch.setattr(parallel, "_usable_cores", lambda: 8)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 8)
     assert parallel.worker_count(parallel.PARALLEL_THRESHOLD - 1) == 1
     assert parallel.worker_count(parallel.PARALLEL_THRESHOLD) == 6
     assert parallel.worker_count(2000) == 8
     assert parallel.worker_count(2000, workers=1) == 1
     assert parallel.worker_count(5, workers=3) == 3
-    monkeypatch.setattr(parallel, "_usable_cores", lambda: 2)  # two cores: only long parses gain
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)  # two cores: only long parses gain
     assert parallel.worker_count(parallel.FEW_CORES_THRESHOLD - 1) == 1
     assert parallel.worker_count(parallel.FEW_CORES_THRESHOLD) == 2
-    monkeypatch.setattr(parallel, "_usable_cores", lambda: parallel.MIN_CORES - 1)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: parallel.MIN_CORES - 1)
     assert parallel.worker_count(20000) == 1
     monkeypatch.setenv("READYCHECK_WORKERS", "2")
     assert parallel.worker_count(10) == 2
