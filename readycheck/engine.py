@@ -462,13 +462,13 @@ def _check_processes(index: RepoIndex, policy: Policy, specs: Sequence[CheckSpec
     """How many child processes run checks beside this one; 0: this one alone. READYCHECK_WORKERS
     counts the processes readycheck may use, this one included (1: this one only; N > 1 forces
     N - 1 children)."""
+    if policy.staged or len(specs) < 2 or not sys.platform.startswith("linux"):  # fork: only safe and cheap here
+        return 0
     import multiprocessing
 
     from readycheck.index.parallel import forced_workers, usable_cores
 
-    if policy.staged or len(specs) < 2 or multiprocessing.parent_process() is not None:
-        return 0
-    if not sys.platform.startswith("linux"):  # fork is only safe and cheap here
+    if multiprocessing.parent_process() is not None:
         return 0
     forced = forced_workers()
     if forced is not None:

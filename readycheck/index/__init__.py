@@ -201,28 +201,38 @@ def _product_type(parser: str) -> type[PythonFacts] | type[JsFacts] | type[TfFil
 
 
 def _git_facts(root: Path) -> GitFacts | None:
-    try:
-        import git  # gitpython, imported only when a git fact is needed
-    except ImportError:  # pragma: no cover - a dependency
-        return None
-    try:
-        from readycheck.index.gitsafe import harden
+    """HEAD's commit and branch, whether the work tree is dirty, the tags: three plumbing commands
+    run directly (gitpython would cost more to import than they take, on every pre-commit run)."""
+    from readycheck.index.gitsafe import GitError, run, safe_env
 
-        repo = git.Repo(root, search_parent_directories=True)
-        harden(repo.git, root)
-        try:
-            commit = repo.head.commit.hexsha
-        except ValueError:  # no commits yet
-            commit = None
-        try:
-            branch = None if repo.head.is_detached else repo.active_branch.name
-        except TypeError:
-            branch = None
-        dirty = repo.is_dirty(untracked_files=True)
-        tags = tuple(sorted(t.name for t in repo.tags))
-        return GitFacts(commit, branch, dirty, tags, str(repo.working_tree_dir))
-    except Exception:  # a corrupt or unusual repository only costs us its facts
+    try:
+        env = safe_env(root)
+        top = run(root, ["rev-parse", "--show-toplevel"], env=env).decode("utf-8", "surrogateescape").strip()
+        # Headers "# branch.oid <sha>|(initial)" and "# branch.head <name>|(detached)", then one
+        # record per changed or untracked path: any record means a dirty work tree.
+        status = run(root, ["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=normal"], env=env)
+        tags = run(root, ["for-each-ref", "--format=%(refname:lstrip=2)", "refs/tags"], env=env)
+    except GitError:  # a bare repository, not one at all, or a corrupt one: no facts
         return None
+    if not top:
+        return None
+    headers: dict[str, str] = {}
+    dirty = False
+    for record in status.decode("utf-8", "surrogateescape").split("\0"):
+        if record.startswith("# "):
+            key, _, value = record[2:].partition(" ")
+            headers[key] = value
+        elif record:
+            dirty = True
+    commit = headers.get("branch.oid")
+    branch = headers.get("branch.head")
+    return GitFacts(
+        commit if commit and commit != "(initial)" else None,
+        branch if branch and branch != "(detached)" else None,
+        dirty,
+        tuple(sorted(tags.decode("utf-8", "surrogateescape").split())),
+        top,
+    )
 
 
 def _git_listing(root: Path) -> list[str] | None:
@@ -234,15 +244,13 @@ def _git_listing(root: Path) -> list[str] | None:
         if probe.parent == probe:
             return None
         probe = probe.parent
+    from readycheck.index.gitsafe import GitError, run
+
     try:
-        import git
-
-        from readycheck.index.gitsafe import harden
-
-        cmd = git.Git(str(root))
-        harden(cmd, root)
-        out = cmd.ls_files("-z", "--cached", "--others", "--exclude-standard")
-    except Exception:
+        out = run(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).decode(
+            "utf-8", "surrogateescape"
+        )
+    except GitError:
         return None
     names = sorted({n for n in out.split("\0") if n})
     return names
@@ -411,20 +419,19 @@ def build_staged_index(root: Path, *, exclude: Sequence[str] = (), max_file_size
 
     root = root.resolve()
     try:
-        staged = staged_blobs(root)
+        staged = staged_blobs(root, max_file_size)
     except LookupError as exc:
         raise TargetError(f"{root}: --staged needs a git repository ({exc})") from None
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
     skipped: list[Skipped] = []
     files: list[SourceFile] = []
-    for rel, size, read in staged:
+    for rel, size, data in staged:
         if exclude_spec is not None and exclude_spec.match_file(rel):
             continue
         if any(_skip_dir(p, frozenset()) for p in rel.split("/")[:-1]):
             continue
         if _skip_content(rel, size, None, max_file_size, skipped):
             continue
-        data = read()
         if data is None:
             skipped.append(Skipped(rel, "unreadable in the git index"))
             continue

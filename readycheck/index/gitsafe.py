@@ -15,7 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
-__all__ = ["safe_env", "harden"]
+__all__ = ["GitError", "harden", "run", "safe_env"]
 
 _FIXED = (
     ("core.fsmonitor", "false"),
@@ -67,3 +67,24 @@ def safe_env(root: Path) -> dict[str, str]:
 def harden(cmd: object, root: Path) -> None:
     """Make a gitpython ``Git`` (``repo.git`` or ``git.Git(root)``) run with :func:`safe_env`."""
     cmd.update_environment(**safe_env(root))  # type: ignore[attr-defined]
+
+
+class GitError(Exception):
+    """A git command failed; the message is the first line git wrote to stderr."""
+
+
+def run(root: Path, args: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+    """One git command in ``root`` with :func:`safe_env` (or ``env`` from an earlier call): its
+    stdout. For the pre-commit path, where importing gitpython would cost a fifth of the hook's
+    time for three plumbing commands."""
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=root, input=stdin, capture_output=True, timeout=600, check=False,
+            env={**os.environ, **(env if env is not None else safe_env(root))},
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(f"git could not be run: {exc}") from None
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(lines[0][:200] if lines else f"git exited with code {proc.returncode}")
+    return proc.stdout

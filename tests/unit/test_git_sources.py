@@ -195,3 +195,45 @@ def test_inline_suppressions_can_be_refused(tmp_path: Path) -> None:
     assert _result(report, "RC0201")["status"] == "pass"
     _, report = _audit(repo, "--select", "RC0201", "--no-inline-suppressions")
     assert _result(report, "RC0201")["status"] == "fail"
+
+
+# --- the report's git facts -------------------------------------------------------------------
+
+
+def test_git_facts_follow_head_the_work_tree_and_the_tags(tmp_path: Path) -> None:
+    from readycheck.index import build_index
+
+    repo = _repo(tmp_path / "r")
+    (repo / "a.py").write_text("x = 1\n", encoding="utf-8")
+    facts = build_index(repo).git  # no commits yet
+    assert facts is not None and facts.commit is None and facts.branch == "main" and facts.dirty
+    first = _commit(repo, {"a.py": "x = 1\n"}, "one")
+    git(repo, "tag", "v1.0.0")
+    git(repo, "tag", "-a", "release/v1.1.0", "-m", "annotated")
+    facts = build_index(repo).git
+    assert facts is not None
+    assert (facts.commit, facts.branch, facts.dirty) == (first, "main", False)
+    assert facts.tags == ("release/v1.1.0", "v1.0.0") and facts.root == str(repo.resolve())
+    (repo / "new.txt").write_text("untracked\n", encoding="utf-8")
+    assert build_index(repo).git.dirty  # type: ignore[union-attr]
+    (repo / "new.txt").unlink()
+    git(repo, "checkout", "-q", "--detach")
+    facts = build_index(repo).git
+    assert facts is not None and facts.branch is None and facts.commit == first
+    assert build_index(tmp_path / "r", use_git=False).git is None
+
+
+def test_staged_oversize_blob_is_listed_unread_and_a_missing_blob_is_unreadable(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "r")
+    (repo / "big.py").write_text("x = 1\n" * 100, encoding="utf-8")
+    (repo / "ok.py").write_text(f'KEY = "{github_token("ok")}"\n', encoding="utf-8")
+    git(repo, "add", "-A")
+    index = build_staged_index(repo, max_file_size=100)
+    assert [f.path for f in index.files] == ["ok.py"]
+    assert [(s.path, s.reason) for s in index.skipped] == [("big.py", "larger than 100 bytes")]
+    # The index names a blob the object database lost: that file is unreadable, the rest is judged.
+    sha = git(repo, "rev-parse", ":ok.py").strip()
+    (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+    index = build_staged_index(repo)
+    assert [(s.path, s.reason) for s in index.skipped] == [("ok.py", "unreadable in the git index")]
+    assert [f.path for f in index.files] == ["big.py"]
