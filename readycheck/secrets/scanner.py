@@ -26,7 +26,7 @@ import threading
 import zlib
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import accumulate
@@ -121,7 +121,9 @@ _UNVERIFIED_NOTES = {
 
 @dataclass(frozen=True, slots=True)
 class SecretRule:
-    """One detection rule. Construction validates it and compiles its regexes once."""
+    """One detection rule. Construction validates it and compiles its regexes once; a rule built
+    with ``checked=False`` (the built-in set, which the test suite validates) compiles each of its
+    regexes on first use, so a run that meets none of its keywords never pays for them."""
 
     id: str
     provider: str
@@ -137,22 +139,33 @@ class SecretRule:
     requires_finding: str | None = None
     requires_text: tuple[str, ...] = ()
     generic: bool = False
-    _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _allow: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
-    _requires: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    checked: InitVar[bool] = True
+    _pattern: re.Pattern[str] | None = field(init=False, default=None, repr=False, compare=False)
+    _allow: tuple[re.Pattern[str], ...] = field(init=False, default=(), repr=False, compare=False)
+    _requires: tuple[re.Pattern[str], ...] = field(init=False, default=(), repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_pattern", _compile(self.id, "regex", self.regex))
+    def __post_init__(self, checked: bool) -> None:
+        if checked:
+            self._compile_all()
+            _check_rule(self)
+
+    def _compile_all(self) -> re.Pattern[str]:
+        # Threads may race here: both compile the same patterns, and either result is right.
+        pattern = _compile(self.id, "regex", self.regex)
         object.__setattr__(self, "_allow", tuple(_compile(self.id, "allow", a) for a in self.allow))
         object.__setattr__(self, "_requires", tuple(_compile(self.id, "requires_text", r) for r in self.requires_text))
-        _check_rule(self)
+        object.__setattr__(self, "_pattern", pattern)  # last: once it is set, the others are
+        return pattern
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return self._pattern
+        pattern = self._pattern
+        return pattern if pattern is not None else self._compile_all()
 
     def allows(self, secret: str) -> bool:
         """True when one of the rule's allow regexes matches the secret (not a finding)."""
+        if self._pattern is None:
+            self._compile_all()
         return any(p.search(secret) for p in self._allow)
 
     def wants(self, lowered_line: str) -> bool:
@@ -161,6 +174,8 @@ class SecretRule:
 
     def fits(self, text: str) -> bool:
         """The ``requires_text`` condition: does every one of its regexes match in ``text``?"""
+        if self._pattern is None:
+            self._compile_all()
         return all(p.search(text) for p in self._requires)
 
 
@@ -234,8 +249,9 @@ def _check_conditions(rule: SecretRule) -> None:
         raise _problem(rule.id, "generic must be true or false")
 
 
-def rule_from_mapping(entry: Mapping[str, Any]) -> SecretRule:
-    """A rule from a YAML-shaped mapping; ValueError names the rule and what is wrong with it."""
+def rule_from_mapping(entry: Mapping[str, Any], *, checked: bool = True) -> SecretRule:
+    """A rule from a YAML-shaped mapping; ValueError names the rule and what is wrong with it
+    (``checked=False``: its regexes are compiled and checked on first use, for trusted rules)."""
     if not isinstance(entry, Mapping):
         raise ValueError(f"secret rule must be a mapping, not {type(entry).__name__}")
     rule_id: Any = entry.get("id")  # validated by SecretRule
@@ -264,6 +280,7 @@ def rule_from_mapping(entry: Mapping[str, Any]) -> SecretRule:
         requires_finding=entry.get("requires_finding"),
         requires_text=_strings(rule_id, "requires_text", entry.get("requires_text", ()), lower=False),
         generic=entry.get("generic", False),
+        checked=checked,
     )
 
 
@@ -288,7 +305,7 @@ class _RuleFile:
     examples: tuple[str, ...]
 
 
-def _parse_rule_file(data: object, source: str) -> _RuleFile:
+def _parse_rule_file(data: object, source: str, *, checked: bool = True) -> _RuleFile:
     """A rules file in the shape of ``rules.yaml`` (``secret-rules.schema.json``)."""
     if not isinstance(data, dict):
         raise ValueError(f"{source}: expected a mapping with 'version' and 'rules'")
@@ -303,7 +320,7 @@ def _parse_rule_file(data: object, source: str) -> _RuleFile:
     examples = data.get("examples", [])
     if not isinstance(examples, list) or not all(isinstance(e, str) and len(e) >= _MIN_EXAMPLE for e in examples):
         raise ValueError(f"{source}: examples must be a list of strings of at least {_MIN_EXAMPLE} characters")
-    rules = tuple(rule_from_mapping(e) for e in entries)
+    rules = tuple(rule_from_mapping(e, checked=checked) for e in entries)
     _check_set(rules)
     return _RuleFile(rules, tuple(examples))
 
@@ -314,7 +331,9 @@ _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml whe
 @cache
 def _builtin() -> _RuleFile:
     text = resources.files(__package__ or "readycheck.secrets").joinpath("rules.yaml").read_text(encoding="utf-8")
-    return _parse_rule_file(yaml.load(text, Loader=_YAML_LOADER), "rules.yaml")
+    # Validated whole by the test suite, not at every start: each regex is compiled when a line
+    # holding one of its rule's keywords first asks for it.
+    return _parse_rule_file(yaml.load(text, Loader=_YAML_LOADER), "rules.yaml", checked=False)
 
 
 def _check_set(rules: tuple[SecretRule, ...]) -> None:

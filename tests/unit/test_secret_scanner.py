@@ -13,6 +13,8 @@ import json
 import random
 import re
 import string
+import subprocess
+import sys
 import zlib
 from dataclasses import dataclass
 from importlib import resources
@@ -1498,3 +1500,24 @@ def test_real_world_code_that_is_not_a_secret(line: str) -> None:
 def test_a_password_in_a_url_to_an_ipv6_host_is_found() -> None:
     password = tok(14, ALNUM, seed="ipv6-host")
     assert [h.rule_id for h in scan_text(f'url = "https://svc:{password}@[2001:db8::1]/v1"')] == ["url-basic-auth"]
+
+
+def test_builtin_rules_compile_on_first_use_and_a_broken_user_rule_fails_at_load() -> None:
+    # A fresh interpreter: this process's other tests have compiled the shared built-in rules.
+    probe = (
+        "import json, sys\n"
+        "from readycheck.secrets import scanner\n"
+        "rules = scanner.load_rules()\n"
+        "before = sum(r._pattern is not None for r in rules)\n"
+        "found = [f.rule_id for f in scanner.scan_text(sys.argv[1])]\n"
+        "after = sorted(r.id for r in rules if r._pattern is not None)\n"
+        "print(json.dumps([len(rules), before, found, after]))\n"
+    )
+    line = f'GITHUB_TOKEN = "{github_token("gh" + "p_", "lazy")}"\n'
+    out = subprocess.run([sys.executable, "-c", probe, line], capture_output=True, text=True, check=True).stdout
+    total, before, found, compiled = json.loads(out)
+    assert before == 0 and found == ["github-personal-access-token"]
+    assert "github-personal-access-token" in compiled and len(compiled) < total // 2  # the rules its keywords chose
+    # A rule given by a user is still compiled and checked when loaded, not when first used.
+    with pytest.raises(ValueError, match="invalid regex"):
+        load_rules([{"id": "acme", "provider": "Acme", "description": "d", "confidence": "high", "regex": "acme_(["}])
