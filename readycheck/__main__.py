@@ -1,3 +1,3 @@
-from readycheck.cli import main
+from readycheck.cli import console
 
-main()
+console()
