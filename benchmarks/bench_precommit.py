@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_audit import JSON, MD, PY, TF, TS, YAML, measure  # noqa: E402
+from bench_audit import JSON, MD, PY, TF, TS, YAML, measure, steady_bytecode  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MIX = [("py", PY)] * 9 + [("ts", TS)] * 4 + [("yaml", YAML)] * 3 + [("md", MD)] * 2 + [("json", JSON), ("tf", TF)]
@@ -128,6 +128,7 @@ def main() -> int:
     if not Path(exe).exists():
         print("readycheck is not installed: pip install . first", file=sys.stderr)
         return 2
+    steady_bytecode()
     hook = [exe, "audit", "--staged", "--quiet", "--no-color"]
     with tempfile.TemporaryDirectory() as tmp:
         repo = build_repo(Path(tmp) / "agent", args.files)

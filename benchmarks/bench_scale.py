@@ -34,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_audit import measure  # noqa: E402
+from bench_audit import measure, steady_bytecode  # noqa: E402
 from bench_precommit import build_repo  # noqa: E402
 from gen_monorepo import build  # noqa: E402
 
@@ -150,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if exe is None:
         print("readycheck is not installed: pip install -e . first", file=sys.stderr)
         return 2
+    steady_bytecode()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     peer_sizes = {int(s) for s in args.peer_sizes.split(",") if s} if args.peer_sizes else set(sizes)
     ds = None if args.skip_peers else find_exe("detect-secrets")
