@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import gc
 import os
@@ -118,6 +117,8 @@ def _stop_thread(worker: threading.Thread) -> None:
     if ident is None:
         return
     try:
+        import ctypes  # only when a check overran its time bound
+
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_Abandoned))
     except Exception:  # pragma: no cover - an interpreter without the C API: the thread just runs on
         pass

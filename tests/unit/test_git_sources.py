@@ -237,3 +237,22 @@ def test_staged_oversize_blob_is_listed_unread_and_a_missing_blob_is_unreadable(
     index = build_staged_index(repo)
     assert [(s.path, s.reason) for s in index.skipped] == [("ok.py", "unreadable in the git index")]
     assert [f.path for f in index.files] == ["big.py"]
+
+
+def test_a_staged_run_imports_no_heavy_library(tmp_path: Path) -> None:
+    """The pre-commit path: no gitpython, boto3, process pool or code parser is imported."""
+    import subprocess
+    import sys
+
+    repo = _repo(tmp_path / "r")
+    (repo / "app.py").write_text("import openai\nclient = openai.OpenAI()\n", encoding="utf-8")
+    (repo / "web.ts").write_text("export const x = 1;\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    heavy = ["git", "boto3", "multiprocessing", "ctypes", "tree_sitter", "readycheck.parsers.python_facts"]
+    probe = (
+        "import sys\nfrom readycheck.cli import main\n"
+        "try:\n    main(['audit', '--staged', '--quiet', sys.argv[1]])\nexcept SystemExit as e:\n    code = e.code\n"
+        f"print(code, sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(repo)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr
