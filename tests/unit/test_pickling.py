@@ -1,0 +1,63 @@
+"""compact_pickle: parse products survive the trip through a process pool or the cache exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+
+from readycheck.parsers.pickling import compact_pickle
+from readycheck.parsers.python_facts import parse_python
+
+
+@compact_pickle
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Call:
+    name: str
+    line: int
+    kwargs: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@compact_pickle
+@dataclasses.dataclass(frozen=True, slots=True)
+class _One:
+    only: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Base:
+    path: str
+
+
+@compact_pickle
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Derived(_Base):
+    size: int
+
+
+@pytest.mark.parametrize(
+    "value",
+    [_Call("openai.OpenAI", 3, {"timeout": "30"}), _One((1, 2)), _Derived("a.py", 10), [_Call("x", 1), _Call("x", 1)]],
+    ids=["fields", "one-field", "inherited-slot", "shared"],
+)
+def test_round_trip_keeps_every_field_and_stays_frozen(value: object) -> None:
+    back = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == value and type(back) is type(value)
+    first = back[0] if isinstance(back, list) else back
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(first, dataclasses.fields(first)[0].name, None)
+
+
+def test_state_is_the_field_tuple_and_a_state_of_another_layout_is_refused() -> None:
+    call = _Call("x", 1, {"a": "b"})
+    assert call.__getstate__() == ("x", 1, {"a": "b"})  # type: ignore[attr-defined]
+    empty = object.__new__(_Call)
+    with pytest.raises(ValueError):
+        empty.__setstate__(("x", 1))  # type: ignore[attr-defined]  # a class layout with one field fewer
+
+
+def test_python_facts_survive_pickling() -> None:
+    facts = parse_python("import openai as oa\nclient = oa.OpenAI(timeout=30)\nclient.chat.completions.create(model='m')\n")
+    back = pickle.loads(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back.calls == facts.calls and back.imports == facts.imports and back.calls[0].kwargs == facts.calls[0].kwargs
