@@ -14,12 +14,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-import pathspec
-
 from readycheck.index.files import SourceFile, _decode, classify
 from readycheck.model import Skipped
 
 if TYPE_CHECKING:
+    import pathspec
+
     from readycheck.cache import ParseCache
     from readycheck.parsers.js_facts import JsFacts
     from readycheck.parsers.python_facts import PythonFacts
@@ -81,7 +81,7 @@ class RepoIndex:
 
     def glob(self, patterns: Iterable[str]) -> list[SourceFile]:
         """Files matching gitignore-style patterns (`**/*.md`, `docs/`, `RUNBOOK*`)."""
-        spec = pathspec.GitIgnoreSpec.from_lines(list(patterns))
+        spec = _gitignore(patterns)
         return [f for f in self.files if spec.match_file(f.path)]
 
     @cached_property
@@ -256,6 +256,14 @@ def _git_listing(root: Path) -> list[str] | None:
     return names
 
 
+def _gitignore(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    """Gitignore-style patterns, compiled (pathspec is imported on first use: 30 ms of a
+    pre-commit run that has no exclude patterns)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(list(lines))
+
+
 def _path_max() -> int:
     try:
         return int(os.pathconf("/", "PC_PATH_MAX"))
@@ -279,7 +287,7 @@ def build_index(
 ) -> RepoIndex:
     """Walk `root` once. Never follows a symlink out of the root; never fails on one bad file."""
     root = root.resolve()
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    exclude_spec = _gitignore(exclude) if exclude else None
     skipped: list[Skipped] = []
     files: list[SourceFile] = []
     listing = _git_listing(root) if use_git else None
@@ -422,7 +430,7 @@ def build_staged_index(root: Path, *, exclude: Sequence[str] = (), max_file_size
         staged = staged_blobs(root, max_file_size)
     except LookupError as exc:
         raise TargetError(f"{root}: --staged needs a git repository ({exc})") from None
-    exclude_spec = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    exclude_spec = _gitignore(exclude) if exclude else None
     skipped: list[Skipped] = []
     files: list[SourceFile] = []
     for rel, size, data in staged:
@@ -481,7 +489,7 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterable[str]:
         if ".gitignore" in filenames:
             try:
                 with open(os.path.join(dirpath, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-                    specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())))
+                    specs.append((rel_dir, _gitignore(fh.read().splitlines())))
             except OSError:
                 pass
         keep = []
