@@ -75,8 +75,9 @@ class GitError(Exception):
 
 def run(root: Path, args: list[str], stdin: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
     """One git command in ``root`` with :func:`safe_env` (or ``env`` from an earlier call): its
-    stdout. For the pre-commit path, where importing gitpython would cost a fifth of the hook's
-    time for three plumbing commands."""
+    stdout. For plumbing commands whose output is a few lines to split (the listing, the git
+    facts, the staged blobs): importing gitpython for them would cost a pre-commit run a fifth of
+    its time."""
     try:
         proc = subprocess.run(
             ["git", *args], cwd=root, input=stdin, capture_output=True, timeout=600, check=False,

@@ -35,16 +35,15 @@ def repo_prefix(root: Path) -> tuple[object, str]:
 def staged_blobs(root: Path, max_size: int) -> list[tuple[str, int, bytes | None]]:
     """``(path relative to root, size, content)`` for each regular file staged for the next
     commit; the content is None for a blob larger than ``max_size`` (never read) or one git could
-    not read. Four git commands, run directly: importing gitpython for them would cost the hook
-    more than they do."""
+    not read. Four plumbing commands, run directly: importing gitpython for them would cost the
+    hook more than they do."""
     from readycheck.index.gitsafe import GitError, run, safe_env
 
     env = safe_env(root)
+    where = ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--show-prefix"]
     try:
-        bare, inside, prefix = (run(root, ["rev-parse", "--is-bare-repository", "--is-inside-work-tree",
-                                           "--show-prefix"], env=env).decode("utf-8", "surrogateescape")
-                                .split("\n")[:3])
-    except (GitError, ValueError):
+        bare, inside, prefix = run(root, where, env=env).decode("utf-8", "surrogateescape").split("\n")[:3]
+    except (GitError, ValueError):  # not a repository at all, or an answer of another shape
         raise LookupError("not inside a git work tree") from None
     if bare == "true":
         raise LookupError("a bare repository has no work tree")
@@ -67,9 +66,9 @@ def staged_blobs(root: Path, max_size: int) -> list[tuple[str, int, bytes | None
     if not staged:
         return []
     sizes = _sizes(root, [sha for _, sha in staged], env)
-    wanted = sorted({sha for _, sha in staged if -1 < sizes.get(sha, -1) <= max_size})
-    blobs = _contents(root, wanted, env)
-    return [(rel, max(sizes.get(sha, 0), 0), blobs.get(sha)) for rel, sha in staged]
+    wanted = sorted({sha for _, sha in staged if sha in sizes and sizes[sha] <= max_size})
+    blobs = _contents(root, wanted, env)  # an oversize blob is never read
+    return [(rel, sizes.get(sha, 0), blobs.get(sha)) for rel, sha in staged]
 
 
 def _sizes(root: Path, shas: list[str], env: dict[str, str]) -> dict[str, int]:
