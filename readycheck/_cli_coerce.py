@@ -2,15 +2,17 @@
 
 typer 0.29 coerces each option through a pydantic ``TypeAdapter`` that it builds on every run, and
 imports pydantic to do so: 0.2-0.3 s before a pre-commit hook has done any work. readycheck's
-options are strings, paths and lists of them, which need no validation library. While readycheck's
-own command line runs (``main()``), those are converted directly; any other annotation (enums,
-numbers, path constraints, files), and any typer without this internal hook, keep typer's own way.
+options are strings, paths, enums of choices and lists of them, which need no validation library.
+While readycheck's own command line runs (``main()``), those are converted directly; any other
+annotation (numbers, path constraints, files), and any typer without this internal hook, keep
+typer's own way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 import typing
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional
@@ -40,7 +42,8 @@ def _to_bool(value: Any) -> bool:
 
 
 def plain_converter(annotation: Any, info: Any = None) -> Optional[Callable[[Any], Any]]:
-    """A converter for ``str``, ``Path``, their ``Optional`` and ``list`` forms; None otherwise."""
+    """A converter for ``str``, ``bool``, ``Path``, an ``Enum``, their ``Optional`` and ``list``
+    forms; None otherwise."""
     if info is not None:
         if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
             return None
@@ -69,6 +72,15 @@ def plain_converter(annotation: Any, info: Any = None) -> Optional[Callable[[Any
         if info is not None and _path_constrained(info):
             return None
         return Path
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        if info is not None and getattr(info, "case_sensitive", True) is False:
+            return None  # typer matches the member whatever the case
+        choices: type[enum.Enum] = annotation  # click's Choice has checked the value already
+
+        def member(value: Any) -> enum.Enum:
+            return value if isinstance(value, choices) else choices(value)
+
+        return member
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -12,6 +13,16 @@ import typer
 
 from readycheck._cli_coerce import plain_coercion, plain_converter
 from tests.conftest import ROOT
+
+
+class _Fmt(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class _Level(Enum):
+    low = "low"
+    high = "high"
 
 
 def _probe_app(seen: dict[str, object]) -> typer.Typer:
@@ -25,8 +36,10 @@ def _probe_app(seen: dict[str, object]) -> typer.Typer:
         outs: Optional[List[Path]] = typer.Option(None, "--out"),
         flag: bool = typer.Option(False, "--flag", envvar="PROBE_FLAG"),
         count: int = typer.Option(3, "--count"),
+        fmt: _Fmt = typer.Option(_Fmt.text, "--format"),
+        level: Optional[_Level] = typer.Option(None, "--level", case_sensitive=False),
     ) -> None:
-        seen.update(path=path, name=name, tags=tags, outs=outs, flag=flag, count=count)
+        seen.update(path=path, name=name, tags=tags, outs=outs, flag=flag, count=count, fmt=fmt, level=level)
 
     return app
 
@@ -49,12 +62,21 @@ def _parse(args: list[str], plain: bool) -> dict[str, object]:
         [],
         ["repo", "--name", "x", "--tag", "a", "--tag", "b,c", "--out", "r.json", "--out", "r.sarif", "--flag", "--count", "7"],
         ["--name", "", "--tag", "ünïcode"],
+        ["--format", "json", "--level", "HIGH"],
     ],
 )
 def test_same_values_as_typer(args: list[str]) -> None:
     ours, theirs = _parse(args, plain=True), _parse(args, plain=False)
     assert ours == theirs
     assert {k: type(v) for k, v in ours.items()} == {k: type(v) for k, v in theirs.items()}
+
+
+def test_a_value_outside_an_enums_choices_is_refused_as_before() -> None:
+    from typer._click.exceptions import BadParameter
+
+    for plain in (True, False):
+        with pytest.raises(BadParameter, match="yaml"):
+            _parse(["--format", "yaml"], plain=plain)
 
 
 def test_boolean_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,3 +121,15 @@ def test_a_hook_run_does_not_import_pydantic(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().splitlines()[-1] == "False 0", proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_an_enum_option_does_not_import_pydantic() -> None:
+    code = (
+        "import contextlib, io, json, sys\nfrom readycheck.cli import main\nout = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n        main(['checks', 'list', '--format', 'json'])\n"
+        "    except SystemExit as exc:\n        code = exc.code\n"
+        "print('pydantic' in sys.modules, code, len(json.loads(out.getvalue())) > 40)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "False 0 True", proc.stdout[-2000:] + proc.stderr[-2000:]
