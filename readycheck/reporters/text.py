@@ -9,7 +9,6 @@ from typing import Any
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from readycheck.model import ITEMS, PHASES, SKIPPED_LISTED, Answer, Report, Result, Status, Verdict
@@ -79,6 +78,21 @@ def _result_block(r: Result, verbose: bool) -> list[Any]:
     return lines
 
 
+def _questions(report: Report) -> Any:
+    """The five questions, answered: a grid (rich's table module is imported for it alone, which
+    a staged run, where the questions are not asked, never needs)."""
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for qa in report.questions:
+        word, style = _ANSWER_STYLE[qa.answer]
+        table.add_row(Text(qa.question.text), Text(word, style=style), Text(clean(qa.reason), style="dim"))
+    return table
+
+
 def render(report: Report, *, color: bool = False, quiet: bool = False, width: int | None = None) -> str:
     buf = io.StringIO()
     console = Console(
@@ -93,22 +107,16 @@ def render(report: Report, *, color: bool = False, quiet: bool = False, width: i
         header.append(f" ({len(report.skipped)} skipped)", style="dim")
     header.append(f" · {report.duration_ms / 1000:.2f} s", style="dim")
 
-    qtable = Table.grid(padding=(0, 2))
-    qtable.add_column(no_wrap=True)
-    qtable.add_column(no_wrap=True)
-    qtable.add_column()
-    for qa in report.questions:
-        word, style = _ANSWER_STYLE[qa.answer]
-        qtable.add_row(Text(qa.question.text), Text(word, style=style), Text(clean(qa.reason), style="dim"))
     go = report.verdict is Verdict.GO
     title = Text(f" {report.verdict.value} ", style="bold white on green" if go else "bold white on red")
     counts = Text("  ".join(f"{k} {v}" for k, v in summary.items()), style="dim")
-    banner_body: list[Any] = [qtable, Text(""), counts]
-    banner_body += [Text(clean(n), style="dim") for n in report.notes]
+    banner_body: list[Any]
     if report.mode == "staged":
         title.append("· staged files ", style="bold white on green" if go else "bold white on red")
         banner_body = [Text("Only the files staged for commit were judged; the five questions need a full audit.", style="dim"), counts]
-        banner_body += [Text(clean(n), style="dim") for n in report.notes]
+    else:
+        banner_body = [_questions(report), Text(""), counts]
+    banner_body += [Text(clean(n), style="dim") for n in report.notes]
     if not go:
         banner_body.insert(0, Text(clean(report.verdict_reason) + "\n", style="red"))
     elif "suppressed" in report.verdict_reason:  # GO, but only thanks to accepted findings: say so

@@ -249,7 +249,8 @@ def test_a_staged_run_imports_no_heavy_library(tmp_path: Path) -> None:
     (repo / "app.py").write_text("import openai\nclient = openai.OpenAI()\n", encoding="utf-8")
     (repo / "web.ts").write_text("export const x = 1;\n", encoding="utf-8")
     git(repo, "add", "-A")
-    heavy = ["git", "boto3", "multiprocessing", "ctypes", "pathspec", "tree_sitter", "readycheck.parsers.python_facts"]
+    heavy = ["git", "boto3", "multiprocessing", "ctypes", "pathspec", "pydantic", "rich.table", "tree_sitter",
+             "readycheck.parsers.python_facts"]
     probe = (
         "import sys\nfrom readycheck.cli import main\n"
         "try:\n    main(['audit', '--staged', '--quiet', sys.argv[1]])\nexcept SystemExit as e:\n    code = e.code\n"
