@@ -448,7 +448,7 @@ def _changes(target: Path, policy: Policy) -> tuple[dict[str, set[int] | None] |
 # --- running the checks ------------------------------------------------------------------------------
 
 # Audits of at least this many files run their checks in this process and in child processes forked
-# once everything is parsed: the children start with the parsed index (no copying, no pickling),
+# once everything is parsed: the children start with the parsed index (nothing is pickled to them),
 # take checks from the front of the list while this process takes them from the back, and send
 # their results back. Below this size the checks take about a second and a fork would not pay.
 FORK_MIN_FILES = 2000

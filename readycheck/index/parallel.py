@@ -15,7 +15,10 @@ import heapq
 import os
 from typing import Any, Sequence
 
-__all__ = ["PARALLEL_THRESHOLD", "FEW_CORES_THRESHOLD", "MIN_CORES", "forced_workers", "usable_cores", "worker_count", "parse_one", "parse_many"]
+__all__ = [
+    "PARALLEL_THRESHOLD", "FEW_CORES_THRESHOLD", "MIN_CORES", "forced_workers", "usable_cores", "worker_count",
+    "parse_one", "parse_many",
+]
 
 # Code files to parse below which the pool is not worth starting. Parse products come back
 # pickled, and unpickling them costs this process about a quarter of what parsing them did, so two
@@ -132,10 +135,10 @@ def parse_many(jobs: Sequence[Job], workers: int) -> tuple[list[Any], int]:
     import concurrent.futures as cf
     import multiprocessing
 
-    results: list[Any] = [None] * len(jobs)
-    done = [False] * len(jobs)
     if workers < 2 or len(jobs) < 2:
         return [parse_one(*job) for job in jobs], 0
+    results: list[Any] = [None] * len(jobs)
+    done = [False] * len(jobs)
     chunks = _chunks(jobs, max(min(len(jobs), workers * 4), -(-len(jobs) // _CHUNK_FILES)))
     pooled = 0
     pool: Any = None

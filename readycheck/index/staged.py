@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from readycheck.index.gitsafe import GitError, harden, run, safe_env
+
 __all__ = ["staged_blobs", "repo_prefix"]
 
 _REGULAR_MODES = {"100644", "100755"}  # not symlinks (120000) nor submodules (160000)
@@ -22,8 +24,6 @@ def repo_prefix(root: Path) -> tuple[object, str]:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise LookupError("not inside a git work tree") from None
-    from readycheck.index.gitsafe import harden
-
     harden(repo.git, root)
     if repo.bare or repo.working_tree_dir is None:
         raise LookupError("a bare repository has no work tree")
@@ -37,8 +37,6 @@ def staged_blobs(root: Path, max_size: int) -> list[tuple[str, int, bytes | None
     commit; the content is None for a blob larger than ``max_size`` (never read) or one git could
     not read. Four plumbing commands, run directly: importing gitpython for them would cost the
     hook more than they do."""
-    from readycheck.index.gitsafe import GitError, run, safe_env
-
     env = safe_env(root)
     where = ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--show-prefix"]
     try:
@@ -73,8 +71,6 @@ def staged_blobs(root: Path, max_size: int) -> list[tuple[str, int, bytes | None
 
 def _sizes(root: Path, shas: list[str], env: dict[str, str]) -> dict[str, int]:
     """Each blob's size from one ``git cat-file --batch-check``; a missing object is left out."""
-    from readycheck.index.gitsafe import GitError, run
-
     try:
         out = run(root, ["cat-file", "--batch-check"], stdin="".join(s + "\n" for s in shas).encode(), env=env)
     except GitError:
@@ -89,8 +85,6 @@ def _sizes(root: Path, shas: list[str], env: dict[str, str]) -> dict[str, int]:
 
 def _contents(root: Path, shas: list[str], env: dict[str, str]) -> dict[str, bytes]:
     """The blobs' bytes from one ``git cat-file --batch``: records "sha type size" LF bytes LF."""
-    from readycheck.index.gitsafe import GitError, run
-
     if not shas:
         return {}
     try:

@@ -53,7 +53,8 @@ from typing import Any, Iterable, NamedTuple
 from tree_sitter import Language, Node, Parser
 
 from readycheck.parsers.pickling import compact_pickle
-from readycheck.parsers.python_facts import Unknown, qualname_matches
+from readycheck.parsers.python_facts import Unknown
+from readycheck.parsers.qualnames import qualname_matches
 
 __all__ = ["JsImport", "JsCall", "JsFacts", "parse_js"]
 

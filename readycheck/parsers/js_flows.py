@@ -42,7 +42,8 @@ from typing import Callable, Iterator
 from tree_sitter import Node
 
 from readycheck.parsers.js_facts import Flat, flatten
-from readycheck.parsers.python_flows import FAIL_KINDS, Flow, _covers, _first, ancestors
+from readycheck.parsers.python_flows import FAIL_KINDS, Flow, _covers, ancestors
+from readycheck.parsers.qualnames import first_match
 
 __all__ = ["extract_js_flows"]
 
@@ -182,7 +183,7 @@ def _llm_patterns(qualname: str) -> bool:
         from readycheck.detectors.llm import JS_LLM_CALLS
 
         _LLM = tuple(JS_LLM_CALLS)
-    return _first(qualname, _LLM) is not None
+    return first_match(qualname, _LLM) is not None
 
 
 def _row(node: Node) -> int:

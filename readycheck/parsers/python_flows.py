@@ -72,10 +72,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, cast
 
+from readycheck.parsers.pickling import compact_pickle
+
 # `ast.unparse`, quicker for plain shapes; the fields of a node type that can hold code (skipping
 # contexts and operators takes a third of the nodes out of every walk), computed once per type.
-from readycheck.parsers.pickling import compact_pickle
 from readycheck.parsers.python_facts import _CODE_FIELDS, _code_fields, _unparse
+from readycheck.parsers.qualnames import first_match
 
 __all__ = [
     "Flow",
@@ -636,22 +638,9 @@ def _llm_patterns() -> tuple[str, ...]:
     return _LLM_PATTERNS
 
 
-def _first(qualname: str, patterns: tuple[str, ...]) -> str | None:
-    """`first_match` of python_facts (imported on first use: python_facts may import this module).
-    `patterns` must be a module constant: matchers are indexed and memoised per collection."""
-    global _FIRST_MATCH
-    if _FIRST_MATCH is None:
-        from readycheck.parsers.python_facts import first_match
-
-        _FIRST_MATCH = first_match
-    return _FIRST_MATCH(qualname, patterns)
-
-
-_FIRST_MATCH: Callable[[str, tuple[str, ...]], str | None] | None = None
-
-
 def _matches(qualname: str, patterns: tuple[str, ...]) -> bool:
-    return _first(qualname, patterns) is not None
+    """`patterns` must be a module constant: matchers are indexed and memoised per collection."""
+    return first_match(qualname, patterns) is not None
 
 
 # --- the module ----------------------------------------------------------------------------------------------
@@ -745,7 +734,7 @@ class _Module:
                 self.tools.setdefault(id(d.node), _Tool(f"{d.node.name}() (a tool dispatcher)", d.node.name))
         for call in self.calls:
             q = self.q(call.func)
-            if _first(q, _TOOL_CALL_PATTERNS) is not None or _tail(q) in _TOOL_LIST_CALL_TAILS or any(k.arg in ("tools", "functions") for k in call.keywords):
+            if first_match(q, _TOOL_CALL_PATTERNS) is not None or _tail(q) in _TOOL_LIST_CALL_TAILS or any(k.arg in ("tools", "functions") for k in call.keywords):
                 self._registered_tools(call, by_name)
                 self._tool_classes(call)
         for name, value in self.registries:
@@ -802,7 +791,7 @@ class _Module:
     def _registered_tools(self, call: ast.Call, by_name: dict[str, list[_Def]]) -> None:
         q = self.resolve(call.func)
         names: list[tuple[ast.Name, str]] = []  # (the function's name, label)
-        builder = _first(q, _TOOL_BUILDER_PATTERNS)
+        builder = first_match(q, _TOOL_BUILDER_PATTERNS)
         if builder is not None:
             pos, kws = _TOOL_BUILDERS[builder]
             cands = [k.value for k in call.keywords if k.arg in kws]

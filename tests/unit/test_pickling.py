@@ -8,7 +8,6 @@ import pickle
 import pytest
 
 from readycheck.parsers.pickling import compact_pickle
-from readycheck.parsers.python_facts import parse_python
 
 
 @compact_pickle
@@ -56,8 +55,3 @@ def test_state_is_the_field_tuple_and_a_state_of_another_layout_is_refused() -> 
     with pytest.raises(ValueError):
         empty.__setstate__(("x", 1))  # type: ignore[attr-defined]  # a class layout with one field fewer
 
-
-def test_python_facts_survive_pickling() -> None:
-    facts = parse_python("import openai as oa\nclient = oa.OpenAI(timeout=30)\nclient.chat.completions.create(model='m')\n")
-    back = pickle.loads(pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
-    assert back.calls == facts.calls and back.imports == facts.imports and back.calls[0].kwargs == facts.calls[0].kwargs
