@@ -55,3 +55,27 @@ def test_state_is_the_field_tuple_and_a_state_of_another_layout_is_refused() -> 
     with pytest.raises(ValueError):
         empty.__setstate__(("x", 1))  # type: ignore[attr-defined]  # a class layout with one field fewer
 
+
+
+@compact_pickle
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Named:
+    qualname: str
+    function: str | None
+    args: tuple[str, ...]
+
+
+def test_strings_of_entries_pickled_apart_are_shared_once_restored() -> None:
+    # Two cache entries (two files) pickled apart: pickle alone would give each its own copies.
+    name = "".join(["openai.OpenAI().chat.", "completions.create"])  # built at run time: not interned
+    first = pickle.loads(pickle.dumps(_Named(name, "ask", (name,))))
+    second = pickle.loads(pickle.dumps(_Named(name, "ask", (name,))))
+    assert first == second == _Named(name, "ask", (name,))
+    assert first.qualname is second.qualname  # `str` fields are interned
+    assert first.function is second.function  # and `str | None` ones
+    assert first.args[0] is not second.args[0]  # other fields are restored as they came
+
+
+def test_a_str_field_restores_none_and_other_values_unchanged() -> None:
+    odd = pickle.loads(pickle.dumps(_Named(None, None, ())))  # type: ignore[arg-type]
+    assert odd.qualname is None and odd.function is None
