@@ -48,6 +48,7 @@ MAX_BYTES = 500 * 1024 * 1024
 _KEY_FILE = "hmac.key"
 _KEY_BYTES = 32
 _TOUCH_EVERY = 86_400  # refresh an entry's last-use time at most once a day
+_CHUNK = 500  # entries read or written per statement (SQLite allows 32,766 parameters per statement)
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by readycheck.\n"
@@ -177,39 +178,41 @@ class ParseCache:
         return (int.from_bytes(data, "little") ^ int.from_bytes(stream, "little")).to_bytes(len(data), "little")
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
-        """The verified entries among `keys`; a missing, unsigned or unreadable entry is absent."""
+        """The verified entries among `keys`; a missing, unsigned or unreadable entry is absent.
+        Rows are read and restored a chunk at a time: the raw bytes of every entry are never
+        held at once."""
         out: dict[str, Any] = {}
         if self._conn is None or not keys:
             return out
-        rows: list[tuple[Any, Any, Any, Any]] = []
         by_row = {self._row_key(k): k for k in keys}
-        try:
-            row_keys = list(by_row)
-            for i in range(0, len(row_keys), 500):
-                chunk = row_keys[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                rows.extend(self._conn.execute(f"SELECT key, mac, data, used FROM entries WHERE key IN ({marks})", chunk))
-        except sqlite3.Error:
-            self._disable()
-            return out
+        row_keys = list(by_row)
         now = int(time.time())
         stale: list[tuple[int, str]] = []
-        for raw_key, mac, data, used in rows:
-            row_key = raw_key.decode("utf-8", "replace") if isinstance(raw_key, bytes) else str(raw_key)
-            key = by_row.get(row_key)
-            if key is None:  # pragma: no cover - SQLite answered a key it was not asked for
-                continue
-            if not isinstance(mac, bytes) or not isinstance(data, bytes) or not hmac.compare_digest(mac, self._mac(row_key, data)):
-                self.rejected += 1
-                continue
+        for i in range(0, len(row_keys), _CHUNK):
+            chunk = row_keys[i : i + _CHUNK]
+            marks = ",".join("?" * len(chunk))
             try:
-                # signed by this user's key: written by readycheck itself
-                out[key] = pickle.loads(self._cipher(key, data))
-            except Exception:  # noqa: BLE001 - a stale class layout: parse again
-                self.rejected += 1
-                continue
-            if not isinstance(used, int) or now - used > _TOUCH_EVERY:
-                stale.append((now, row_key))
+                rows = self._conn.execute(f"SELECT key, mac, data, used FROM entries WHERE key IN ({marks})", chunk).fetchall()
+            except sqlite3.Error:
+                self._disable()
+                return {}
+            for raw_key, mac, data, used in rows:
+                row_key = raw_key.decode("utf-8", "replace") if isinstance(raw_key, bytes) else str(raw_key)
+                key = by_row.get(row_key)
+                if key is None:  # pragma: no cover - SQLite answered a key it was not asked for
+                    continue
+                if not isinstance(mac, bytes) or not isinstance(data, bytes) or not hmac.compare_digest(mac, self._mac(row_key, data)):
+                    self.rejected += 1
+                    continue
+                try:
+                    # signed by this user's key: written by readycheck itself
+                    out[key] = pickle.loads(self._cipher(key, data))
+                except Exception:  # noqa: BLE001 - a stale class layout: parse again
+                    self.rejected += 1
+                    continue
+                if not isinstance(used, int) or now - used > _TOUCH_EVERY:
+                    stale.append((now, row_key))
+            del rows
         self.hits += len(out)
         self.misses += len(keys) - len(out)
         if stale:
@@ -220,28 +223,36 @@ class ParseCache:
         return out
 
     def put_many(self, items: Iterable[tuple[str, Any]]) -> None:
+        """Store `items`, pickled, encrypted and signed a chunk at a time (one transaction): the
+        bytes of every entry are never held at once."""
         if self._conn is None:
             return
         now = int(time.time())
-        rows = []
-        for key, value in items:
-            try:
-                data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # noqa: BLE001 - an unpicklable product is simply not cached
-                continue
-            data = self._cipher(key, data)
-            row_key = self._row_key(key)
-            rows.append((row_key, self._mac(row_key, data), data, now, len(data)))
-        if not rows:
-            return
+        wrote = False
         try:
             self._conn.execute("BEGIN")
-            self._conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+            rows: list[tuple[str, bytes, bytes, int, int]] = []
+            for key, value in items:
+                try:
+                    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception:  # noqa: BLE001 - an unpicklable product is simply not cached
+                    continue
+                data = self._cipher(key, data)
+                row_key = self._row_key(key)
+                rows.append((row_key, self._mac(row_key, data), data, now, len(data)))
+                if len(rows) >= _CHUNK:
+                    self._conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+                    wrote = True
+                    rows = []
+            if rows:
+                self._conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+                wrote = True
             self._conn.execute("COMMIT")
         except sqlite3.Error:
             self._disable()
             return
-        self.prune()
+        if wrote:
+            self.prune()
 
     def prune(self, *, max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> None:
         """Drop entries unused for `max_age_days`, then the least recently used beyond `max_bytes`."""

@@ -267,6 +267,27 @@ def test_prune_drops_old_and_excess_entries(tmp_path: Path, home: Path) -> None:
     assert cache.get_many(["k1"]) == {}  # a closed cache is an empty one
 
 
+def test_entries_stream_in_chunks_across_statement_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rc_cache, "_CHUNK", 7)
+    cache = rc_cache.open_cache(tmp_path)
+    assert cache is not None
+    written: list[int] = []
+
+    def items() -> Any:  # a generator, as the index hands it over: consumed once, a chunk at a time
+        for i in range(30):
+            written.append(i)
+            yield (f"k{i}", {"n": i})
+        yield ("unpicklable", lambda: None)  # skipped, the others kept
+
+    cache.put_many(items())
+    assert written == list(range(30))
+    wanted = [f"k{i}" for i in range(32)]  # two never written
+    found = cache.get_many(wanted)
+    assert found == {f"k{i}": {"n": i} for i in range(30)}
+    assert (cache.hits, cache.misses) == (30, 2)
+    cache.close()
+
+
 def test_entry_keys_depend_on_path_content_and_parser() -> None:
     base = rc_cache.entry_key("python", "a.py", "x = 1\n")
     assert base == rc_cache.entry_key("python", "a.py", "x = 1\n")
