@@ -37,10 +37,11 @@ import sqlite3
 import stat
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["SCHEMA", "ParseCache", "cache_home", "entry_key", "open_cache"]
+__all__ = ["SCHEMA", "ParseCache", "cache_home", "code_fingerprint", "entry_key", "open_cache"]
 
 SCHEMA = 3  # bump whenever a parser's output changes shape or meaning
 MAX_AGE_DAYS = 30
@@ -74,6 +75,39 @@ def entry_key(parser: str, path: str, text: str) -> str:
     h.update(f"{__version__}\0{SCHEMA}\0{sys.version_info[0]}.{sys.version_info[1]}\0{parser}\0{path}\0".encode())
     h.update(text.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
+
+
+def code_fingerprint(*modules: str) -> str:
+    """A digest of the code a cached per-file result depends on: every source and data file of
+    the readycheck package, plus the files of ``modules`` (a plugin's, named by module name) that
+    live outside it. Any edit (a release, a local change, a plugin upgrade) gives another
+    fingerprint, so a result computed by other code is never reused."""
+    return _fingerprint(tuple(sorted(set(modules))))
+
+
+@lru_cache(maxsize=None)
+def _fingerprint(modules: tuple[str, ...]) -> str:
+    import readycheck
+
+    package = Path(readycheck.__file__).resolve().parent
+    files = sorted(p for p in package.rglob("*") if p.suffix in _CODE_SUFFIXES and "__pycache__" not in p.parts)
+    for name in modules:
+        module = sys.modules.get(name)
+        origin = getattr(module, "__file__", None)
+        if origin and package not in Path(origin).resolve().parents:
+            files.append(Path(origin).resolve())
+    h = hashlib.blake2b(digest_size=32, person=b"rc-code")
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\0unreadable"
+        h.update(f"{path.relative_to(package) if package in path.parents else path}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+        h.update(data)
+    return h.hexdigest()
+
+
+_CODE_SUFFIXES = frozenset({".py", ".yaml", ".yml", ".json"})
 
 
 def _prepare_home(home: Path) -> bytes:

@@ -415,12 +415,14 @@ def _broken_pack_result(prefix: str, why: str) -> Result:
 
 
 def _prepare(index: RepoIndex, policy: Policy) -> None:
-    """Parse the index, through the user's parse cache unless the policy turns it off."""
+    """Parse the index, through the user's parse cache unless the policy turns it off; the
+    checks' per-file results go through that cache too (RepoIndex.map_files)."""
     cache = None
     if policy.cache:
         from readycheck.cache import open_cache
 
         cache = open_cache(index.root)
+    index.cache_results = cache is not None
     try:
         index.prepare(cache=cache)
     finally:

@@ -30,9 +30,11 @@ def hardcoded_secrets(ctx: Context) -> Outcome:
         return outcome(Status.SKIP, "no files to scan")
     findings: list[Evidence] = []
     strong: set[int] = set()
-    for f in files:
+    # The scan of each file is its own: an unchanged file's findings come from the cache.
+    scanned = ctx.index.map_files("secrets.scan", files, lambda f: _scan(f.path, f.text, rules), salt=_rules_digest(rules))
+    for f, hits in zip(files, scanned):
         in_tests = is_test_path(f.path)
-        for hit in _scan(f.path, f.text, rules):
+        for hit in hits:
             if in_tests and hit.confidence == "low":
                 continue  # a test's made-up value on a secret-like name: noise, not a leak
             note = f"{hit.description} ({hit.redacted})"
@@ -69,6 +71,13 @@ def _scan(path: str, text: str, rules: Sequence[SecretRule]) -> list[SecretFindi
         found: list[SecretFinding] = scan(path, text, rules=rules)
         return found
     return secrets.scan_text(text, rules=rules, path=path)
+
+
+def _rules_digest(rules: Sequence[SecretRule]) -> str:
+    """What identifies a rule set for the scan's cached results: every rule's definition."""
+    import hashlib
+
+    return hashlib.blake2b("\0".join(map(repr, rules)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _redacted_line(line: str, rules: Sequence[SecretRule]) -> str:

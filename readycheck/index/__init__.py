@@ -12,7 +12,7 @@ import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from readycheck.index.files import SourceFile, _decode, classify
 from readycheck.model import Skipped
@@ -55,12 +55,18 @@ class GitFacts:
         return {"commit": self.commit, "branch": self.branch, "dirty": self.dirty}
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class RepoIndex:
     root: Path
     files: tuple[SourceFile, ...]
     skipped: tuple[Skipped, ...] = ()
     is_git: bool = False
+    # Whether `map_files` keeps per-file results in the user's parse cache: set by the audit when
+    # its cache is on (a pre-commit run and --no-cache leave it off).
+    cache_results: bool = False
     _by_path: dict[str, SourceFile] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -72,6 +78,44 @@ class RepoIndex:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def map_files(self, name: str, files: Sequence[SourceFile], compute: Callable[[SourceFile], T], *, salt: str = "") -> list[T]:
+        """``compute(f)`` for each of ``files``, in order: a check's per-file step, whose results
+        the check then combines.
+
+        ``compute`` must depend on nothing but the file (its path, text and views), the code and
+        ``salt`` (whatever else shapes the result: the rules or parameters the check passes it),
+        and return a picklable value that holds no SourceFile. Then, when ``cache_results`` is
+        on, a result computed for a file in an earlier audit is taken from the parse cache
+        while the file's path and content, ``name``, ``salt`` and readycheck's code (see
+        cache.code_fingerprint) are unchanged, signed and encrypted like the parse products;
+        the others are computed and stored. A cache that cannot be used computes everything."""
+        if not self.cache_results or not files:
+            return [compute(f) for f in files]
+        from readycheck.cache import code_fingerprint, entry_key, open_cache
+
+        cache = open_cache(self.root)
+        if cache is None:
+            return [compute(f) for f in files]
+        try:
+            view = f"map:{name}:{code_fingerprint(getattr(compute, '__module__', None) or '')}:{salt}"
+            keys = [entry_key(view, f.path, f.text) for f in files]
+            found = cache.get_many(keys)
+            out: list[T] = []
+            fresh: list[tuple[str, tuple[T]]] = []
+            for f, key in zip(files, keys):
+                held = found.get(key)
+                if type(held) is tuple and len(held) == 1:  # stored as a 1-tuple: a None result is a result
+                    out.append(held[0])
+                    continue
+                value = compute(f)
+                out.append(value)
+                fresh.append((key, (value,)))
+            if fresh:
+                cache.put_many(fresh)
+            return out
+        finally:
+            cache.close()
 
     def get(self, path: str) -> SourceFile | None:
         return self._by_path.get(path)

@@ -180,19 +180,25 @@ def test_a_tampered_entry_is_ignored_and_never_unpickled(tmp_path: Path, home: P
     db = _database(home)
     conn = sqlite3.connect(db)
     keys = [k for (k,) in conn.execute("SELECT key FROM entries")]
-    assert len(keys) == len(CODE)
-    # A malicious pickle (its signature no longer matches), a flipped bit, a bad signature, a bad cell.
-    conn.execute("UPDATE entries SET data = ? WHERE key = ?", (pickle.dumps(Evil()), keys[0]))
-    (data,) = conn.execute("SELECT data FROM entries WHERE key = ?", (keys[1],)).fetchone()
-    conn.execute("UPDATE entries SET data = ? WHERE key = ?", (data[:10] + bytes([data[10] ^ 1]) + data[11:], keys[1]))
-    conn.execute("UPDATE entries SET data = 'text' || x'ff00' WHERE key = ?", (keys[3],))  # not even a blob
-    conn.execute("UPDATE entries SET mac = x'00' WHERE key = ?", (keys[2],))
+    assert len(keys) > len(CODE)  # the parse products, and the checks' per-file results
+    # Every entry spoilt, in turn: a malicious pickle (its signature no longer matches), a
+    # flipped bit, a bad signature, a cell that is not even a blob.
+    for n, key in enumerate(keys):
+        if n % 4 == 0:
+            conn.execute("UPDATE entries SET data = ? WHERE key = ?", (pickle.dumps(Evil()), key))
+        elif n % 4 == 1:
+            (data,) = conn.execute("SELECT data FROM entries WHERE key = ?", (key,)).fetchone()
+            conn.execute("UPDATE entries SET data = ? WHERE key = ?", (data[:3] + bytes([data[3] ^ 1]) + data[4:], key))
+        elif n % 4 == 2:
+            conn.execute("UPDATE entries SET mac = x'00' WHERE key = ?", (key,))
+        else:
+            conn.execute("UPDATE entries SET data = 'text' || x'ff00' WHERE key = ?", (key,))
     conn.commit()
     conn.close()
     calls.clear()
     assert audit_json(root) == expected
     assert not marker.exists()
-    assert len(calls) == 4  # the four bad entries were parsed again
+    assert sorted(calls) == CODE  # every spoilt product was parsed again
     calls.clear()
     assert audit_json(root) == expected
     assert calls == []  # and stored afresh
@@ -286,6 +292,130 @@ def test_entries_stream_in_chunks_across_statement_bounds(tmp_path: Path, monkey
     assert found == {f"k{i}": {"n": i} for i in range(30)}
     assert (cache.hits, cache.misses) == (30, 2)
     cache.close()
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "checks" / "fixtures"
+
+
+def _mapped_index(root: Path, *, cached: bool = True) -> Any:
+    from readycheck.index import build_index
+
+    index = build_index(root, use_git=False)
+    index.cache_results = cached
+    return index
+
+
+def _counting(seen: list[str]) -> Any:
+    def compute(f: Any) -> Any:
+        seen.append(f.path)
+        return None if f.path.endswith(".md") else (f.path, len(f.text))  # None is a result too
+
+    return compute
+
+
+def test_per_file_results_are_computed_once_per_content(tmp_path: Path, home: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    seen: list[str] = []
+    first = _mapped_index(root)
+    files = list(first.files)
+    expected = [None if f.path.endswith(".md") else (f.path, len(f.text)) for f in files]
+    assert first.map_files("test.sizes", files, _counting(seen)) == expected
+    assert sorted(seen) == sorted(f.path for f in files)
+    seen.clear()
+    assert _mapped_index(root).map_files("test.sizes", files, _counting(seen)) == expected
+    assert seen == []  # every result, None included, from the cache
+    (root / "src" / "util.py").write_text("def add(a, b):\n    return a - b  # changed\n")
+    again = _mapped_index(root)
+    results = dict(zip((f.path for f in again.files), again.map_files("test.sizes", list(again.files), _counting(seen))))
+    assert seen == ["src/util.py"]
+    assert results["src/util.py"] == ("src/util.py", len((root / "src" / "util.py").read_text()))
+
+
+def test_per_file_results_depend_on_name_salt_and_code(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_repo(tmp_path / "repo")
+    index = _mapped_index(root)
+    files = list(index.files)
+    seen: list[str] = []
+    index.map_files("test.sizes", files, _counting(seen), salt="rules-1")
+    for name, salt in (("test.other", "rules-1"), ("test.sizes", "rules-2")):
+        seen.clear()
+        index.map_files(name, files, _counting(seen), salt=salt)
+        assert len(seen) == len(files)
+    seen.clear()
+    monkeypatch.setattr(rc_cache, "code_fingerprint", lambda *modules: "another release or a local edit")
+    index.map_files("test.sizes", files, _counting(seen), salt="rules-1")
+    assert len(seen) == len(files)
+
+
+def test_per_file_results_are_not_kept_without_the_cache(tmp_path: Path, home: Path) -> None:
+    root = make_repo(tmp_path / "repo")
+    seen: list[str] = []
+    for _ in range(2):
+        index = _mapped_index(root, cached=False)
+        index.map_files("test.sizes", list(index.files), _counting(seen))
+    assert len(seen) == 2 * len(index.files)
+    assert not home.exists()
+
+
+def test_the_code_fingerprint_follows_a_plugin_module_outside_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import sys
+
+    (tmp_path / "rc_plugin_for_fingerprint.py").write_text("RULE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("rc_plugin_for_fingerprint")
+    try:
+        base = rc_cache.code_fingerprint()
+        with_plugin = rc_cache.code_fingerprint("rc_plugin_for_fingerprint")
+        assert with_plugin != base
+        assert rc_cache.code_fingerprint("readycheck.detectors.credentials") == base  # inside the package: counted already
+        rc_cache._fingerprint.cache_clear()
+        (tmp_path / "rc_plugin_for_fingerprint.py").write_text("RULE = 2\n")
+        assert rc_cache.code_fingerprint("rc_plugin_for_fingerprint") not in (base, with_plugin)
+    finally:
+        sys.modules.pop("rc_plugin_for_fingerprint", None)
+        rc_cache._fingerprint.cache_clear()
+
+
+def test_the_secret_scan_of_unchanged_files_comes_from_the_cache(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import readycheck.detectors.credentials as cred
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "RC0201" / "flagged", root)
+    scanned: list[str] = []
+    real = cred._scan
+
+    def scan(path: str, text: str, rules: Any) -> Any:
+        scanned.append(path)
+        return real(path, text, rules)
+
+    monkeypatch.setattr(cred, "_scan", scan)
+
+    def rc0201(policy: Policy | None = None) -> dict[str, Any]:
+        report = run_audit(root, policy or Policy(root=root), REG, [REG.get("RC0201")])
+        return strip(json.loads(render(report, "json")))["results"][0]
+
+    plain = rc0201(Policy(root=root, cache=False))
+    assert plain["status"] == "fail" and len(plain["evidence"]) == 5
+    cold = rc0201()
+    scanned.clear()
+    assert rc0201() == cold == plain  # findings, lines, redacted snippets, fingerprints: the same
+    assert scanned == []
+    (root / "app" / "clients.py").write_text((root / "app" / "clients.py").read_text() + "\n# reviewed\n")
+    assert rc0201() == plain
+    assert scanned == ["app/clients.py"]
+    # A team rule changes what the scan finds: every file is scanned again.
+    scanned.clear()
+    team = Policy(root=root, secret_rules=({"id": "team-token", "provider": "Team", "description": "Team token",
+                                           "confidence": "high", "regex": r"\bteam_[a-z0-9]{24}\b", "keywords": ["team_"]},))
+    rc0201(team)
+    assert len(scanned) == len(plain_files(root))
+
+
+def plain_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def test_entry_keys_depend_on_path_content_and_parser() -> None:

@@ -241,7 +241,7 @@ def test_staged_oversize_blob_is_listed_unread_and_a_missing_blob_is_unreadable(
 
 def test_a_staged_run_imports_no_heavy_library(tmp_path: Path) -> None:
     """The pre-commit path (no exclude patterns): no gitpython, boto3, process pool, pattern
-    matcher or code parser is imported."""
+    matcher, code parser or parse cache is imported."""
     import subprocess
     import sys
 
@@ -250,7 +250,7 @@ def test_a_staged_run_imports_no_heavy_library(tmp_path: Path) -> None:
     (repo / "web.ts").write_text("export const x = 1;\n", encoding="utf-8")
     git(repo, "add", "-A")
     heavy = ["git", "boto3", "multiprocessing", "ctypes", "pathspec", "pydantic", "rich.table", "tree_sitter",
-             "readycheck.parsers.python_facts"]
+             "readycheck.parsers.python_facts", "readycheck.cache", "sqlite3"]
     probe = (
         "import sys\nfrom readycheck.cli import main\n"
         "try:\n    main(['audit', '--staged', '--quiet', sys.argv[1]])\nexcept SystemExit as e:\n    code = e.code\n"
