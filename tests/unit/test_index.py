@@ -126,3 +126,42 @@ def test_reading_one_line_gives_what_lines_gives_without_building_lines(text: st
         assert lazy.line(number) == whole.line(number)
         assert lazy.line(number) == (expected[number - 1] if number is not None and 0 < number <= len(expected) else "")
     assert "lines" not in lazy.__dict__  # evidence for one line never holds the file's line list
+
+
+_PATHS = [
+    "RUNBOOK.md", "docs/runbooks/db.md", "docs/RUNBOOK-prod.md", "docs", "docs/a/b/c.txt", "a/docs/x.md",
+    "requirements.txt", "svc/requirements-dev.txt", "svc/requirements/base.txt", "svc/requirements/sub/x.txt",
+    "pyproject.toml", "svc/pyproject.toml", "x.md", "deep/x.md", "we ird/na[me].md", "ünï/cödé.py", ".github/workflows/ci.yml",
+]
+_PATTERN_SETS = [
+    ["**/RUNBOOK*", "**/runbook*", "docs/runbooks/"],
+    ["**/requirements*.txt", "**/requirements/*.txt", "**/pyproject.toml"],
+    ["docs/", "*.md", "# a comment", ""],
+    ["/RUNBOOK.md", "svc/**/x.txt", "**/[nN]a*.md", "we ird/*", "ünï/*.py", ".github/workflows/*.yml"],
+    ["**/*.md", "!deep/x.md", "docs/**"],  # a negation: pathspec itself answers
+    ["docs/**", "!docs/a/", "docs/a/b/c.txt"],
+    ["# only a comment"],
+]
+
+
+@pytest.mark.parametrize("patterns", _PATTERN_SETS, ids=[f"set{i}" for i in range(len(_PATTERN_SETS))])
+def test_glob_answers_as_pathspec_does(tmp_path: Path, patterns: list[str]) -> None:
+    import pathspec
+
+    from readycheck.index import _path_matcher
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    match = _path_matcher(patterns)
+    assert [p for p in _PATHS if match(p)] == [p for p in _PATHS if spec.match_file(p)]
+
+
+def test_glob_keeps_its_answer_and_hands_out_copies(tmp_path: Path) -> None:
+    write(tmp_path, "docs/runbooks/db.md", "# DB\n")
+    write(tmp_path, "RUNBOOK.md", "# Runbook\n")
+    write(tmp_path, "app.py", "x = 1\n")
+    index = build_index(tmp_path, use_git=False)
+    first = index.glob(["**/RUNBOOK*", "docs/runbooks/"])
+    assert [f.path for f in first] == ["RUNBOOK.md", "docs/runbooks/db.md"]
+    first.clear()  # a caller's list is its own
+    assert [f.path for f in index.glob(iter(["**/RUNBOOK*", "docs/runbooks/"]))] == ["RUNBOOK.md", "docs/runbooks/db.md"]
+    assert index.glob([]) == []
