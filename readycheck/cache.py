@@ -1,4 +1,5 @@
-"""An on-disk cache of per-file parse products (Python and JS/TS facts and flows).
+"""An on-disk cache of per-file parse products (Python and JS/TS facts and flows, Terraform
+blocks, YAML documents) and of the checks' per-file results (``RepoIndex.map_files``).
 
 Where and why it is safe:
 

@@ -10,7 +10,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from readycheck.parsers.markdown import Heading, parse_headings
-from readycheck.parsers.structured import ParseError, StructuredDoc, load_json_doc, load_toml_doc, load_yaml_docs
+from readycheck.parsers.structured import ParseError, StructuredDoc, YamlFile, load_json_doc, load_toml_doc, parse_yaml_file
 
 if TYPE_CHECKING:
     from readycheck.parsers.js_facts import JsFacts
@@ -138,12 +138,14 @@ class SourceFile:
             return None
         return f"minified or generated (lines average {average:,} characters): read as text, not parsed as code"
 
-    def adopt(self, view: str, product: PythonFacts | JsFacts | TfFile) -> None:
+    def adopt(self, view: str, product: PythonFacts | JsFacts | TfFile | YamlFile) -> None:
         """Take `product` (from the parse cache or a worker process) as this file's `python`, `js`
-        or `terraform` view, exactly as if the view had parsed the file here."""
-        if view in self.__dict__:
+        or `terraform` view, or (view `yaml`) its `documents`, exactly as if the view had parsed
+        the file here."""
+        attr = "documents" if view == "yaml" else view
+        if attr in self.__dict__:
             return
-        self.__dict__[view] = product
+        self.__dict__[attr] = product.documents if isinstance(product, YamlFile) else product
         if product.error:
             self.parse_errors.append(product.error)
 
@@ -189,9 +191,12 @@ class SourceFile:
     @cached_property
     def documents(self) -> list[StructuredDoc]:
         """Parsed YAML (every document), JSON or TOML; empty when the file is not data or is invalid."""
+        if self.kind == "yaml":
+            parsed = parse_yaml_file(self.text)
+            if parsed.error:
+                self.parse_errors.append(parsed.error)
+            return parsed.documents
         try:
-            if self.kind == "yaml":
-                return load_yaml_docs(self.text)
             if self.kind == "json":
                 return [load_json_doc(self.text)]
             if self.kind == "toml":

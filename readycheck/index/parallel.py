@@ -32,7 +32,7 @@ _BASE_TIMEOUT = 60.0
 _PER_FILE_TIMEOUT = 0.5
 _CHUNK_FILES = 50  # files per chunk: small enough that the two ends of the queue meet evenly
 
-Job = tuple[str, str, str]  # (parser: "python" | "js" | "terraform", path, text)
+Job = tuple[str, str, str]  # (parser: "python" | "js" | "terraform" | "yaml", path, text)
 
 
 def worker_count(pending: int, workers: int | None = None) -> int:
@@ -82,6 +82,10 @@ def parse_one(parser: str, path: str, text: str) -> Any:
         from readycheck.parsers.terraform import parse_terraform
 
         return parse_terraform(text)
+    if parser == "yaml":
+        from readycheck.parsers.structured import parse_yaml_file
+
+        return parse_yaml_file(text)
     from readycheck.parsers.js_facts import parse_js
 
     return parse_js(text, path)

@@ -63,6 +63,9 @@ def make_repo(root: Path) -> Path:
     (root / "infra").mkdir()
     (root / "infra" / "main.tf").write_text(TF)
     (root / "infra" / "prod.tfvars").write_text('region = "eu-west-1"\n')  # values: never parsed as blocks
+    (root / "deploy").mkdir()
+    (root / "deploy" / "app.yaml").write_text("service: agent\nreplicas: 2\nenv:\n  - {name: MODEL, value: gpt-4o-mini}\n")
+    (root / "deploy" / "broken.yaml").write_text("service: [agent\n")
     return root
 
 
@@ -149,6 +152,35 @@ def test_the_cached_report_equals_the_uncached_one(tmp_path: Path, home: Path) -
     assert plain == cold == warm
     assert "syntax error" in json.dumps(warm)  # parse errors of cached facts are reported too
 
+
+
+def test_yaml_documents_come_from_the_cache_errors_included(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import readycheck.parsers.structured as st
+    from readycheck.index import build_index
+
+    read: list[int] = []
+    real = st.parse_yaml_file
+
+    def parse(text: str) -> Any:
+        read.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(st, "parse_yaml_file", parse)
+    root = make_repo(tmp_path / "repo")
+    views = []
+    for _ in range(2):
+        cache = rc_cache.open_cache(root)
+        index = build_index(root, use_git=False)
+        index.prepare(cache=cache)
+        assert cache is not None
+        cache.close()
+        app, broken = index.get("deploy/app.yaml"), index.get("deploy/broken.yaml")
+        assert app is not None and broken is not None
+        views.append((app.documents[0].data, app.documents[0].line_of(("env", 0, "value")), broken.documents, broken.parse_errors))
+    assert len(read) == 2  # both files read once, by the first audit
+    assert views[0] == views[1]
+    assert views[1][0]["replicas"] == 2 and views[1][1] == 4
+    assert views[1][2] == [] and views[1][3] and "invalid YAML" in views[1][3][0]
 
 @pytest.mark.parametrize("bump", ["version", "schema"])
 def test_a_new_version_or_schema_invalidates(tmp_path: Path, home: Path, calls: list[str], monkeypatch: pytest.MonkeyPatch, bump: str) -> None:
