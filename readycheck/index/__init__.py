@@ -370,8 +370,14 @@ def _path_max() -> int:
 _PATH_MAX = _path_max()
 
 
-def _skip_dir(name: str, extra: frozenset[str]) -> bool:
-    return name in DEFAULT_SKIP_DIRS or name in extra or name.endswith(".egg-info")
+def _skip_dir(name: str) -> bool:
+    return name in DEFAULT_SKIP_DIRS or name.endswith(".egg-info")
+
+
+def _in_skipped_dir(rel: str) -> bool:
+    """Whether a folder on the way to the file ``rel`` is one the index skips."""
+    folders = rel.split("/")[:-1]
+    return bool(folders) and (not DEFAULT_SKIP_DIRS.isdisjoint(folders) or any(p.endswith(".egg-info") for p in folders))
 
 
 def build_index(
@@ -396,8 +402,7 @@ def build_index(
     real_dirs: dict[str, bool] = {}
     entries: list[tuple[str, os.stat_result]] = []
     for rel in listing:
-        parts = rel.split("/")
-        if any(_skip_dir(p, frozenset()) for p in parts[:-1]):
+        if _in_skipped_dir(rel):
             continue
         if exclude_match is not None and exclude_match(rel):
             continue
@@ -502,8 +507,10 @@ def _read_regular(path: str, max_file_size: int) -> bytes | None:
 
 
 def _skip_content(rel: str, size: int, data: bytes | None, max_file_size: int, skipped: list[Skipped]) -> bool:
-    """Record and return True for files the index does not keep: binaries and oversize files."""
-    if os.path.splitext(rel.lower())[1] in _BINARY_EXT:
+    """Record and return True for files the index does not keep: binaries and oversize files.
+    Called first with the listed size (``data`` None), then with the bytes read: the name is
+    looked at the first time only."""
+    if data is None and os.path.splitext(rel.lower())[1] in _BINARY_EXT:
         skipped.append(Skipped(rel, "binary"))
         return True
     if size > max_file_size:
@@ -532,7 +539,7 @@ def build_staged_index(root: Path, *, exclude: Sequence[str] = (), max_file_size
     for rel, size, data in staged:
         if exclude_match is not None and exclude_match(rel):
             continue
-        if any(_skip_dir(p, frozenset()) for p in rel.split("/")[:-1]):
+        if _in_skipped_dir(rel):
             continue
         if _skip_content(rel, size, None, max_file_size, skipped):
             continue
@@ -591,7 +598,7 @@ def _walk(root: Path, skipped: list[Skipped]) -> Iterable[str]:
         keep = []
         for d in sorted(dirnames):
             rel = f"{rel_dir}/{d}" if rel_dir else d
-            if _skip_dir(d, frozenset()) or ignored(rel, True):
+            if _skip_dir(d) or ignored(rel, True):
                 continue
             if d in links:
                 skipped.append(Skipped(rel, "symlinked folder not followed"))
