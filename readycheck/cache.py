@@ -195,7 +195,9 @@ class ParseCache:
         return self._conn is not None
 
     def _mac(self, key: str, data: bytes) -> bytes:
-        return hmac.new(self._secret, key.encode() + b"\0" + data, hashlib.sha256).digest()
+        # hmac.digest: the one-shot form, in C (hmac.new builds a Python object per entry: a
+        # third of the time of restoring small entries)
+        return hmac.digest(self._secret, key.encode() + b"\0" + data, "sha256")
 
     @staticmethod
     def _row_key(key: str) -> str:
