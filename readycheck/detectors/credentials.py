@@ -19,7 +19,7 @@ _SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIAL|AUT
 
 
 def hardcoded_secrets(ctx: Context) -> Outcome:
-    from readycheck.detectors.secret_history import NOT_SCANNED, confidence_counts, secret_rules_for
+    from readycheck.detectors.secret_history import NOT_SCANNED, confidence_counts, rules_digest, secret_rules_for
     from readycheck.suppress import summarise
 
     rules = secret_rules_for(ctx)
@@ -31,7 +31,7 @@ def hardcoded_secrets(ctx: Context) -> Outcome:
     findings: list[Evidence] = []
     strong: set[int] = set()
     # The scan of each file is its own: an unchanged file's findings come from the cache.
-    scanned = ctx.index.map_files("secrets.scan", files, lambda f: _scan(f.path, f.text, rules), salt=_rules_digest(rules))
+    scanned = ctx.index.map_files("secrets.scan", files, lambda f: _scan(f.path, f.text, rules), salt=rules_digest(rules))
     for f, hits in zip(files, scanned):
         in_tests = is_test_path(f.path)
         for hit in hits:
@@ -71,13 +71,6 @@ def _scan(path: str, text: str, rules: Sequence[SecretRule]) -> list[SecretFindi
         found: list[SecretFinding] = scan(path, text, rules=rules)
         return found
     return secrets.scan_text(text, rules=rules, path=path)
-
-
-def _rules_digest(rules: Sequence[SecretRule]) -> str:
-    """What identifies a rule set for the scan's cached results: every rule's definition."""
-    import hashlib
-
-    return hashlib.blake2b("\0".join(map(repr, rules)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _redacted_line(line: str, rules: Sequence[SecretRule]) -> str:

@@ -16,9 +16,10 @@ from readycheck.detectors.base import Context, outcome, plural
 from readycheck.model import Evidence, Outcome, Status
 
 if TYPE_CHECKING:
+    from readycheck.index.history import AddedLines
     from readycheck.secrets import SecretFinding, SecretRule
 
-__all__ = ["secrets_in_history", "secret_rules_for", "confidence_counts", "NOT_SCANNED"]
+__all__ = ["secrets_in_history", "secret_rules_for", "confidence_counts", "rules_digest", "NOT_SCANNED"]
 
 CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 # Files whose content is generated or packed: lock files, minified bundles, source maps.
@@ -60,15 +61,20 @@ def secrets_in_history(ctx: Context) -> Outcome:
     from readycheck.secrets import scan_text
 
     rules = secret_rules_for(ctx)
+    salt = rules_digest(rules)
     max_commits = ctx.param("max_commits")
     first: dict[str, _FirstSeen] = {}
     commits: set[str] = set()
-    try:
-        for chunk in ctx.index.history(max_commits=int(max_commits) if max_commits else None):
-            commits.add(chunk.commit)
-            if NOT_SCANNED.search(chunk.path) or _BINARY.search(chunk.path):
-                continue
-            hits = [h for h in scan_text(chunk.text, rules=rules, path=chunk.path) if h.fingerprint not in first]
+    batch: list[AddedLines] = []
+
+    def scan(chunk: AddedLines) -> list[SecretFinding]:
+        return scan_text(chunk.text, rules=rules, path=chunk.path)
+
+    def judge_batch() -> None:
+        # The lines a commit added never change: their scan is cached like a file's (by path,
+        # lines, rules and code), so a second --history run scans only the new commits.
+        for chunk, found in zip(batch, ctx.index.map_keyed("secrets.history", batch, _chunk_identity, scan, salt=salt)):
+            hits = [h for h in found if h.fingerprint not in first]
             if not hits:
                 continue
             lines = chunk.text.split("\n")
@@ -76,6 +82,17 @@ def secrets_in_history(ctx: Context) -> Outcome:
                 if hit.fingerprint not in first and hit.line <= len(lines):
                     number = chunk.numbers[hit.line - 1]
                     first[hit.fingerprint] = _FirstSeen(chunk.commit, chunk.timestamp, chunk.path, number, lines[hit.line - 1], hit)
+        batch.clear()
+
+    try:
+        for chunk in ctx.index.history(max_commits=int(max_commits) if max_commits else None):
+            commits.add(chunk.commit)
+            if NOT_SCANNED.search(chunk.path) or _BINARY.search(chunk.path):
+                continue
+            batch.append(chunk)  # oldest first, and judged in that order: the first commit that added a value wins
+            if len(batch) >= _BATCH:
+                judge_batch()
+        judge_batch()
     except LookupError as exc:
         return outcome(Status.SKIP, f"git history not scanned: {exc}")
     if not first:
@@ -86,6 +103,20 @@ def secrets_in_history(ctx: Context) -> Outcome:
         )
     in_head = _fingerprints_in_head(ctx, {seen.path for seen in first.values()}, rules)
     return _judge(ctx, list(first.values()), in_head, rules)
+
+
+_BATCH = 2000  # added-line chunks looked up in the cache at once
+
+
+def _chunk_identity(chunk: AddedLines) -> tuple[str, str]:
+    return chunk.path, chunk.text
+
+
+def rules_digest(rules: Sequence[SecretRule]) -> str:
+    """What identifies a rule set for cached scan results: every rule's definition."""
+    import hashlib
+
+    return hashlib.blake2b("\0".join(map(repr, rules)).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _fingerprints_in_head(ctx: Context, paths: set[str], rules: Sequence[SecretRule]) -> set[str]:

@@ -57,6 +57,11 @@ class GitFacts:
 
 
 T = TypeVar("T")
+Item = TypeVar("Item")
+
+
+def _file_identity(f: SourceFile) -> tuple[str, str]:
+    return f.path, f.text
 
 
 @dataclass
@@ -92,25 +97,33 @@ class RepoIndex:
         while the file's path and content, ``name``, ``salt`` and readycheck's code (see
         cache.code_fingerprint) are unchanged, signed and encrypted like the parse products;
         the others are computed and stored. A cache that cannot be used computes everything."""
-        if not self.cache_results or not files:
-            return [compute(f) for f in files]
+        return self.map_keyed(name, files, _file_identity, compute, salt=salt)
+
+    def map_keyed(
+        self, name: str, items: Sequence[Item], identity: Callable[[Item], tuple[str, str]], compute: Callable[[Item], T], *, salt: str = ""
+    ) -> list[T]:
+        """``map_files`` for items that are not files of the index (the lines a commit added):
+        ``identity(item)`` gives the (path, content) that, with ``name``, ``salt`` and the code,
+        decides the result."""
+        if not self.cache_results or not items:
+            return [compute(item) for item in items]
         from readycheck.cache import code_fingerprint, entry_key, open_cache
 
         cache = open_cache(self.root)
         if cache is None:
-            return [compute(f) for f in files]
+            return [compute(item) for item in items]
         try:
             view = f"map:{name}:{code_fingerprint(getattr(compute, '__module__', None) or '')}:{salt}"
-            keys = [entry_key(view, f.path, f.text) for f in files]
+            keys = [entry_key(view, *identity(item)) for item in items]
             found = cache.get_many(keys)
             out: list[T] = []
             fresh: list[tuple[str, tuple[T]]] = []
-            for f, key in zip(files, keys):
+            for item, key in zip(items, keys):
                 held = found.get(key)
                 if type(held) is tuple and len(held) == 1:  # stored as a 1-tuple: a None result is a result
                     out.append(held[0])
                     continue
-                value = compute(f)
+                value = compute(item)
                 out.append(value)
                 fresh.append((key, (value,)))
             if fresh:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from typer.testing import CliRunner
 
@@ -153,6 +156,40 @@ def test_history_of_a_clean_repository_passes_with_what_it_scanned(tmp_path: Pat
     code, report = _audit(repo, "--history", "--select", "RC0203")
     history = _result(report, "RC0203")
     assert history["status"] == "pass" and "2 commits" in history["evidence"][0]["note"]
+
+
+def test_a_second_history_run_scans_only_new_commits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import readycheck.secrets as secrets
+
+    monkeypatch.setenv("READYCHECK_CACHE_DIR", str(tmp_path / "cache-home"))
+    repo = _repo(tmp_path / "r")
+    key = aws_key_id("cached")
+    _commit(repo, {"config.py": f'AWS_ACCESS_KEY_ID = "{key}"\n'}, "add config")
+    _commit(repo, {"config.py": 'import os\nAWS_ACCESS_KEY_ID = os.environ["AWS_ACCESS_KEY_ID"]\n'}, "use env")
+    scanned: list[str] = []
+    real = secrets.scan_text
+
+    def scan_text(text: str, **kwargs: Any) -> Any:
+        scanned.append(text)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(secrets, "scan_text", scan_text)
+    _, cold = _audit(repo, "--history", "--select", "RC0203")
+    assert len(scanned) >= 2
+    scanned.clear()
+    _, warm = _audit(repo, "--history", "--select", "RC0203")
+    assert [t for t in scanned if key in t] == []  # the commits' lines came from the cache
+    assert _result(warm, "RC0203") == _result(cold, "RC0203")
+    assert _result(warm, "RC0203")["status"] == "fail"
+    token = github_token("later")
+    _commit(repo, {"ci.py": f'GITHUB_TOKEN = "{token}"\n'}, "add ci")
+    scanned.clear()
+    _, later = _audit(repo, "--history", "--select", "RC0203")
+    assert [t for t in scanned if key in t] == []  # (HEAD's own text of a flagged file is read afresh)
+    assert any(token in t for t in scanned)  # the new commit's lines were scanned
+    assert {e["path"] for e in _result(later, "RC0203")["evidence"]} == {"config.py", "ci.py"}
+    _, plain = _audit(repo, "--history", "--select", "RC0203", "--no-cache")
+    assert _result(plain, "RC0203") == _result(later, "RC0203")
 
 
 def test_history_outside_git_or_before_a_commit_skips_with_the_reason(tmp_path: Path) -> None:
