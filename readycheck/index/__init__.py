@@ -70,8 +70,8 @@ class RepoIndex:
     files: tuple[SourceFile, ...]
     skipped: tuple[Skipped, ...] = ()
     is_git: bool = False
-    # Whether `map_files` keeps per-file results in the user's parse cache: set by the audit when
-    # its cache is on (a pre-commit run and --no-cache leave it off).
+    # Whether `map_files` and `map_keyed` keep their results in the user's parse cache: set by the
+    # audit when its cache is on (a pre-commit run and --no-cache leave it off).
     cache_results: bool = False
     _by_path: dict[str, SourceFile] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -174,8 +174,8 @@ class RepoIndex:
 
         Python and JS/TS facts, Terraform blocks and YAML documents (the costly, per-file
         products) come from `cache` when it holds them for the file's exact content; the others
-        are parsed across processes when there are many (see index.parallel; `workers` or READYCHECK_WORKERS forces
-        the count), and stored."""
+        are parsed across processes when there are many (see index.parallel; `workers` or
+        READYCHECK_WORKERS forces the count), and stored."""
         views = {
             "yaml": ("documents",), "json": ("documents",), "toml": ("documents",), "notebook": ("documents",),
             "markdown": ("headings",), "text": ("headings",),
