@@ -202,9 +202,9 @@ class RepoIndex:
             parser = _CACHED_VIEWS.get(f.kind)
             if parser is None or (parser == "terraform" and not f.holds_terraform_blocks):
                 continue
-            if ("documents" if parser == "yaml" else parser) in f.__dict__:
+            if parser in f.__dict__:
                 continue
-            if parser != "yaml" and f.minified:
+            if parser != "documents" and f.minified:  # minified code is read as text only
                 getattr(f, parser)  # empty facts that say why
                 continue
             jobs.append((f, parser))
@@ -248,11 +248,12 @@ class RepoIndex:
 
 # The views parsed across processes and kept in the parse cache: the costly ones (Terraform goes
 # through lark, about 2 ms a file; YAML costs about 0.4 ms a file, restoring it a twentieth).
-_CACHED_VIEWS = {"python": "python", "javascript": "js", "typescript": "js", "terraform": "terraform", "yaml": "yaml"}
+# Each is named after the SourceFile attribute it fills.
+_CACHED_VIEWS = {"python": "python", "javascript": "js", "typescript": "js", "terraform": "terraform", "yaml": "documents"}
 
 
 def _product_type(parser: str) -> type[PythonFacts] | type[JsFacts] | type[TfFile] | type[YamlFile]:
-    if parser == "yaml":
+    if parser == "documents":
         from readycheck.parsers.structured import YamlFile
 
         return YamlFile

@@ -139,13 +139,12 @@ class SourceFile:
         return f"minified or generated (lines average {average:,} characters): read as text, not parsed as code"
 
     def adopt(self, view: str, product: PythonFacts | JsFacts | TfFile | YamlFile) -> None:
-        """Take `product` (from the parse cache or a worker process) as this file's `python`, `js`
-        or `terraform` view, or (view `yaml`) its `documents`, exactly as if the view had parsed
-        the file here."""
-        attr = "documents" if view == "yaml" else view
-        if attr in self.__dict__:
+        """Take `product` (from the parse cache or a worker process) as this file's `python`, `js`,
+        `terraform` or (a YAML file's) `documents` view, exactly as if the view had parsed the
+        file here."""
+        if view in self.__dict__:
             return
-        self.__dict__[attr] = product.documents if isinstance(product, YamlFile) else product
+        self.__dict__[view] = product.documents if isinstance(product, YamlFile) else product
         if product.error:
             self.parse_errors.append(product.error)
 

@@ -32,7 +32,7 @@ _BASE_TIMEOUT = 60.0
 _PER_FILE_TIMEOUT = 0.5
 _CHUNK_FILES = 50  # files per chunk: small enough that the two ends of the queue meet evenly
 
-Job = tuple[str, str, str]  # (parser: "python" | "js" | "terraform" | "yaml", path, text)
+Job = tuple[str, str, str]  # (view: "python" | "js" | "terraform" | "documents" (YAML), path, text)
 
 
 def worker_count(pending: int, workers: int | None = None) -> int:
@@ -82,7 +82,7 @@ def parse_one(parser: str, path: str, text: str) -> Any:
         from readycheck.parsers.terraform import parse_terraform
 
         return parse_terraform(text)
-    if parser == "yaml":
+    if parser == "documents":  # only YAML's documents are parsed here (JSON and TOML parse fast)
         from readycheck.parsers.structured import parse_yaml_file
 
         return parse_yaml_file(text)

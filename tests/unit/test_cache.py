@@ -310,15 +310,20 @@ def test_entries_stream_in_chunks_across_statement_bounds(tmp_path: Path, monkey
     cache = rc_cache.open_cache(tmp_path)
     assert cache is not None
     written: list[int] = []
+    stored_midway: list[int] = []
 
     def items() -> Any:  # a generator, as the index hands it over: consumed once, a chunk at a time
         for i in range(30):
+            if i == 20:  # what the write has stored so far, seen through its own connection
+                assert cache._conn is not None
+                stored_midway.append(cache._conn.execute("SELECT count(*) FROM entries").fetchone()[0])
             written.append(i)
             yield (f"k{i}", {"n": i})
         yield ("unpicklable", lambda: None)  # skipped, the others kept
 
     cache.put_many(items())
     assert written == list(range(30))
+    assert stored_midway == [14]  # two chunks of 7 written before the 21st entry was even made
     wanted = [f"k{i}" for i in range(32)]  # two never written
     found = cache.get_many(wanted)
     assert found == {f"k{i}": {"n": i} for i in range(30)}
