@@ -344,11 +344,13 @@ def run_audit(
     # Everything parsed lives until the audit ends: keep it out of the cyclic collector's
     # generations while the checks run, or their own allocations make it walk millions of parsed
     # objects again and again (0.6-1 s of the checks on 5,000 files). Refcounting still frees.
+    # What each check leaves behind (the project-wide tables it memoised for the others) is
+    # frozen in turn after it (see _run_checks).
     frozen = gc.isenabled()
     if frozen:
         gc.freeze()
     try:
-        results.extend(_run_checks(specs, registry, index, policy, suppressions, cloud, progress))
+        results.extend(_run_checks(specs, registry, index, policy, suppressions, cloud, progress, settle=frozen))
     finally:
         if frozen:
             gc.unfreeze()
@@ -506,8 +508,16 @@ def _run_checks(
     suppressions: Suppressions,
     cloud: CloudSnapshot | None,
     progress: Callable[[CheckSpec], None] | None,
+    *,
+    settle: bool = False,
 ) -> list[Result]:
-    """One result per spec, in the same order."""
+    """One result per spec, in the same order.
+
+    ``settle``: freeze what survives each check, as the audit froze the parsed index before the
+    first. The tables a check memoises live until the audit ends, and the collector's oldest
+    generation would otherwise walk them again and again during later checks: 13% of the checks'
+    time on 84,000 files, growing faster than the tree. A check's own short-lived cycles are
+    still collected while it runs; what it leaves is freed when the audit unfreezes."""
     detectors: list[Callable[[Context], Outcome] | None] = []
     failed: dict[int, Result] = {}
     for k, spec in enumerate(specs):
@@ -521,7 +531,10 @@ def _run_checks(
         detector = detectors[k]
         if detector is None:
             return failed[k]
-        return run_check(specs[k], detector, index, policy, suppressions, cloud)
+        result = run_check(specs[k], detector, index, policy, suppressions, cloud)
+        if settle:
+            gc.freeze()
+        return result
 
     children = _check_processes(index, policy, specs)
     if children:

@@ -103,3 +103,34 @@ def test_what_the_parent_had_buffered_is_written_once(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("BUFFERED-BEFORE-THE-AUDIT") == 1
     assert done.stdout.strip().endswith("NO-GO")
+
+
+def test_what_a_check_leaves_is_frozen_before_the_next_and_thawed_after_the_audit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables a check memoises for the others are kept out of the collector's generations
+    while later checks run (the parsed index already is), and handed back when the audit ends."""
+    import gc
+
+    root = SAMPLES / "quickbot-nogo"
+    monkeypatch.setenv("READYCHECK_WORKERS", "1")
+    real = engine.run_check
+    seen: list[int] = []
+
+    def check(spec: Any, detector: Any, index: Any, *args: Any) -> Any:
+        seen.append(gc.get_freeze_count())
+        if len(seen) == 1:  # the first check memoises a table of 5,000 tracked objects
+            index.memo("test-table", lambda: [[i] for i in range(5000)])
+        return real(spec, detector, index, *args)
+
+    monkeypatch.setattr(engine, "run_check", check)
+    assert gc.isenabled()
+    before = gc.get_freeze_count()
+    run_audit(root, Policy(root=root, cache=False), REG, REG.select(None))
+    assert seen[1] >= seen[0] + 5000  # frozen once the first check was done
+    assert gc.get_freeze_count() == before == 0  # the audit unfreezes what it froze
+    gc.disable()
+    try:  # a program that turned the collector off keeps it off, and nothing is frozen
+        seen.clear()
+        run_audit(root, Policy(root=root, cache=False), REG, REG.select(None))
+        assert set(seen) == {0} and not gc.isenabled()
+    finally:
+        gc.enable()
