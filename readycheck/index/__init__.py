@@ -76,6 +76,7 @@ class RepoIndex:
     _by_path: dict[str, SourceFile] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _globs: dict[tuple[str, ...], tuple[SourceFile, ...]] = field(default_factory=dict, repr=False)
+    _kinds: dict[tuple[str, ...], tuple[SourceFile, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_path = {f.path: f for f in self.files}
@@ -136,7 +137,12 @@ class RepoIndex:
         return self._by_path.get(path)
 
     def by_kind(self, *kinds: str) -> list[SourceFile]:
-        return [f for f in self.files if f.kind in kinds]
+        """The files of these kinds, in path order; the answer is kept for the audit (checks ask
+        for the code files eighty times over)."""
+        found = self._kinds.get(kinds)
+        if found is None:
+            found = self._kinds[kinds] = tuple(f for f in self.files if f.kind in kinds)
+        return list(found)
 
     def glob(self, patterns: Iterable[str]) -> list[SourceFile]:
         """Files matching gitignore-style patterns (`**/*.md`, `docs/`, `RUNBOOK*`); the answer

@@ -155,6 +155,21 @@ def test_glob_answers_as_pathspec_does(tmp_path: Path, patterns: list[str]) -> N
     assert [p for p in _PATHS if match(p)] == [p for p in _PATHS if spec.match_file(p)]
 
 
+def test_by_kind_keeps_its_answer_and_hands_out_copies(tmp_path: Path) -> None:
+    write(tmp_path, "b/app.py", "x = 1\n")
+    write(tmp_path, "a/web.ts", "export const x = 1;\n")
+    write(tmp_path, "c.tf", 'resource "a" "b" {}\n')
+    write(tmp_path, "README.md", "# Read me\n")
+    index = build_index(tmp_path, use_git=False)
+    code = index.by_kind("python", "typescript")
+    assert [f.path for f in code] == ["a/web.ts", "b/app.py"]  # in path order
+    code.clear()  # a caller's list is its own
+    assert [f.path for f in index.by_kind("python", "typescript")] == ["a/web.ts", "b/app.py"]
+    assert index.by_kind("python", "typescript")[0] is index.get("a/web.ts")
+    assert [f.path for f in index.by_kind("terraform")] == ["c.tf"]
+    assert index.by_kind("notebook") == [] and index.by_kind() == []
+
+
 def test_glob_keeps_its_answer_and_hands_out_copies(tmp_path: Path) -> None:
     write(tmp_path, "docs/runbooks/db.md", "# DB\n")
     write(tmp_path, "RUNBOOK.md", "# Runbook\n")
