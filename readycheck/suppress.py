@@ -199,6 +199,15 @@ class Suppressions:
         self.diff_ref = diff_ref
         self.today = today if today is not None else _dt.date.today()
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
+        self._mentioned: dict[str, bool] = {}
+
+    def _mentions(self, path: str, text: str) -> bool:
+        """Whether the file's text names readycheck anywhere (as every inline comment does),
+        looked at once per file: most findings are in files without a single one."""
+        known = self._mentioned.get(path)
+        if known is None:
+            known = self._mentioned[path] = "readycheck" in text.lower()
+        return known
 
     # --- the detectors' own triage (fingerprinted findings: secrets) ---------------------------
     def reason(self, spec: CheckSpec, ev: Evidence, line_text: str | None = None) -> str | None:
@@ -236,6 +245,8 @@ class Suppressions:
         if line_text is not None:
             candidates = [(ev.line, line_text, True)]
         elif ev.line and self.index is not None and (source := self.index.get(ev.path)) is not None:
+            if not self._mentions(source.path, source.text):
+                return None
             candidates = [(ev.line, source.line(ev.line), True), (ev.line - 1, source.line(ev.line - 1), False)]
         else:
             return None

@@ -171,3 +171,24 @@ def test_committed_env_values_can_be_baselined(tmp_path: Path) -> None:
     code, out, _ = cli("audit", str(tmp_path), "--select", "RC0202", "--format", "json")
     result = next(r for r in json.loads(out)["results"] if r["id"] == "RC0202")
     assert result["status"] == "pass" and result["evidence"][0]["suppressed"].startswith("baseline")
+
+
+def test_inline_comments_count_in_any_case_and_files_without_one_are_passed_over(tmp_path: Path) -> None:
+    from readycheck.index import build_index
+    from readycheck.model import Evidence, Result, Status
+    from readycheck.registry import load_registry
+    from readycheck.suppress import Suppressions
+
+    (tmp_path / "a.py").write_text("x = 1\n# READYCHECK: IGNORE[RC0601]\nclient.call()\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text("y = 2\nclient.call()  # ReadyCheck: ignore[retry-policy]\n", encoding="utf-8")
+    (tmp_path / "c.py").write_text("z = 3\nclient.call()  # a comment\n", encoding="utf-8")
+    index = build_index(tmp_path, use_git=False)
+    spec = load_registry(plugins=False).get("RC0601")
+    assert spec is not None
+    found = tuple(Evidence(name, 2 if name != "a.py" else 3, "client.call()") for name in ("a.py", "b.py", "c.py"))
+    judged = Suppressions(index).apply(Result(spec, Status.FAIL, "3 calls without a retry policy", found))
+    assert [(e.path, (e.suppressed or "").split(" at ")[0]) for e in judged.evidence] == [
+        ("a.py", "inline: READYCHECK: IGNORE[RC0601]"),
+        ("b.py", "inline: ReadyCheck: ignore[retry-policy]"),
+        ("c.py", ""),
+    ]
