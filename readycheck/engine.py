@@ -271,8 +271,12 @@ def run_check(
     if problem:
         return result(Status.ERROR, f"detector '{spec.detector}' returned a malformed Outcome: {problem}" + printed)
 
-    evidence = [redact_evidence(e, rules) for e in out.evidence]
-    evidence.sort(key=lambda e: (e.path, e.line or 0))
+    evidence = sorted(out.evidence, key=lambda e: (e.path, e.line or 0))
+    if out.status in (Status.FAIL, Status.WARN):
+        # Every finding is judged below, on its redacted text (a baseline holds its fingerprint).
+        evidence = [redact_evidence(e, rules) for e in evidence]
+    else:  # nothing is judged: only what the report keeps needs redacting (redaction keeps the order)
+        evidence[:_MAX_EVIDENCE] = [redact_evidence(e, rules) for e in evidence[:_MAX_EVIDENCE]]
     message = redact_line(out.message, rules) + printed
     # Every finding of a failed or warned result, whatever the check: inline comments, the
     # config's entries, the baseline, --diff. Judged on all the findings, before the list is cut.
