@@ -112,6 +112,11 @@ class Evidence:
     rule: str | None = None
     suppressed: str | None = None
 
+    def fingerprinted(self, fingerprint: str) -> Evidence:
+        """This evidence with ``fingerprint``: ``dataclasses.replace``'s answer at half its cost
+        (the engine gives one to every finding of a failed or warned result)."""
+        return Evidence(self.path, self.line, self.snippet, self.note, fingerprint, self.rule, self.suppressed)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "line": self.line}
         for name in ("snippet", "note", "rule", "fingerprint", "suppressed"):

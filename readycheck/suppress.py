@@ -327,7 +327,7 @@ class Suppressions:
                 continue
             triaged = ev.fingerprint is not None  # the detector has looked at inline comments and the baseline
             if not triaged:
-                ev = dataclasses.replace(ev, fingerprint=finding_fingerprint(spec.id, ev))
+                ev = ev.fingerprinted(finding_fingerprint(spec.id, ev))
             why = None if triaged else self._inline(spec, ev)
             if why is None:
                 why, gone = self._config(spec, ev)

@@ -7,6 +7,9 @@ import os
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from readycheck.config import Policy
 from readycheck.engine import run_audit, run_check
@@ -61,6 +64,39 @@ def test_evidence_snippets_are_redacted_whatever_the_check(tmp_path: Path) -> No
 
     result = run_check(REG.get("RC0102"), leaky, build_index(tmp_path, use_git=False), Policy(root=tmp_path))
     assert key not in result.evidence[0].snippet and "sk-proj-" in result.evidence[0].snippet
+
+
+def test_what_a_result_shows_is_redacted_and_every_judged_finding_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A passed result shows 50 of its locations: those are redacted, the rest are dropped
+    unread. Every finding of a warned one is redacted before it is judged (and fingerprinted)."""
+    from readycheck import engine
+
+    key = "sk-proj-" + "Zx9Qw" * 10 + "T3BlbkFJ" + "Lm4Np" * 4
+    found = tuple(Evidence(f"m{i:02}.py", 1, f'client = OpenAI(api_key="{key}")') for i in range(60, 0, -1))
+    redacted: list[str] = []
+    real = engine.redact_evidence
+
+    def counting(ev: Evidence, rules: Any = None) -> Evidence:
+        redacted.append(ev.path)
+        return real(ev, rules)
+
+    monkeypatch.setattr(engine, "redact_evidence", counting)
+    index = build_index(tmp_path, use_git=False)
+    for status, judged in ((Status.PASS, 50), (Status.WARN, 60)):
+        redacted.clear()
+        result = run_check(REG.get("RC0102"), lambda ctx: Outcome(status, "sixty", found), index, Policy(root=tmp_path))
+        assert result.message.endswith("(showing 50 of 60 locations)")
+        assert [e.path for e in result.evidence] == [f"m{i:02}.py" for i in range(1, 51)]  # sorted, then cut
+        assert all(key not in (e.snippet or "") and "sk-proj-" in (e.snippet or "") for e in result.evidence)
+        assert len(redacted) == judged
+        assert all(e.fingerprint for e in result.evidence) == (status is Status.WARN)
+
+
+def test_a_fingerprinted_evidence_is_what_dataclasses_replace_gives() -> None:
+    from dataclasses import fields
+
+    ev = Evidence(**{f.name: (7 if f.name == "line" else f"{f.name}-value") for f in fields(Evidence)})
+    assert ev.fingerprinted("fp") == replace(ev, fingerprint="fp")  # every field, a new one too
 
 
 def test_text_report_neutralises_terminal_escapes(tmp_path: Path) -> None:
