@@ -4,6 +4,7 @@ its process is an error of its own."""
 from __future__ import annotations
 
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -115,17 +116,29 @@ def test_what_a_check_leaves_is_frozen_before_the_next_and_thawed_after_the_audi
     real = engine.run_check
     seen: list[int] = []
 
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a reference cycle: only the collector frees it
+
+    dropped: list[weakref.ref[Node]] = []
+    alive_then: list[int] = []
+
     def check(spec: Any, detector: Any, index: Any, *args: Any) -> Any:
         seen.append(gc.get_freeze_count())
+        if len(seen) == 2:
+            alive_then.append(sum(ref() is not None for ref in dropped))
+        result = real(spec, detector, index, *args)
         if len(seen) == 1:  # the first check memoises a table of 5,000 tracked objects
             index.memo("test-table", lambda: [[i] for i in range(5000)])
-        return real(spec, detector, index, *args)
+            dropped.extend(weakref.ref(Node()) for _ in range(50))  # and leaves cyclic garbage as it ends
+        return result
 
     monkeypatch.setattr(engine, "run_check", check)
     assert gc.isenabled()
     before = gc.get_freeze_count()
     run_audit(root, Policy(root=root, cache=False), REG, REG.select(None))
     assert seen[1] >= seen[0] + 5000  # frozen once the first check was done
+    assert alive_then == [0]  # its garbage was collected, not frozen with what it keeps
     assert gc.get_freeze_count() == before == 0  # the audit unfreezes what it froze
     gc.disable()
     try:  # a program that turned the collector off keeps it off, and nothing is frozen
