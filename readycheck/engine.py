@@ -20,7 +20,7 @@ from readycheck.errors import ConfigError, UsageError
 from readycheck.index import RepoIndex, build_index, build_staged_index
 from readycheck.model import CheckDocs, CheckSpec, Evidence, Outcome, Report, Result, Severity, Status
 from readycheck.registry import Registry
-from readycheck.suppress import Baseline, Suppressions
+from readycheck.suppress import JUDGED, Baseline, Suppressions
 from readycheck.verdict import decide, suppressed_findings
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ def run_check(
         return result(Status.ERROR, f"detector '{spec.detector}' returned a malformed Outcome: {problem}" + printed)
 
     evidence = sorted(out.evidence, key=lambda e: (e.path, e.line or 0))
-    if out.status in (Status.FAIL, Status.WARN):
+    if out.status in JUDGED:
         # Every finding is judged below, on its redacted text (a baseline holds its fingerprint).
         evidence = [redact_evidence(e, rules) for e in evidence]
     else:  # nothing is judged: only what the report keeps needs redacting (redaction keeps the order)

@@ -35,11 +35,12 @@ if TYPE_CHECKING:
     import pathspec
 
     from readycheck.config import SuppressEntry
-    from readycheck.index import RepoIndex
+    from readycheck.index import RepoIndex, SourceFile
     from readycheck.model import CheckSpec, Report
 
 __all__ = [
     "BASELINE_FILENAME",
+    "JUDGED",
     "Baseline",
     "Suppressions",
     "finding_fingerprint",
@@ -48,6 +49,9 @@ __all__ = [
 ]
 
 BASELINE_FILENAME = ".readycheck-baseline.json"
+# The results whose findings are judged (inline comments, config entries, the baseline, --diff)
+# and fingerprinted: the others have no finding to suppress.
+JUDGED = frozenset({Status.FAIL, Status.WARN})
 # Checklist items about the repository as a whole, which --diff never narrows to changed lines.
 _JUDGED_WHOLE = frozenset({10, 11, 12, 13})
 # 2: findings of every check (path "" for a failed result without evidence); 1 (secrets only) is read.
@@ -201,12 +205,12 @@ class Suppressions:
         self._specs: dict[int, pathspec.GitIgnoreSpec] = {}
         self._mentioned: dict[str, bool] = {}
 
-    def _mentions(self, path: str, text: str) -> bool:
+    def _mentions(self, source: SourceFile) -> bool:
         """Whether the file's text names readycheck anywhere (as every inline comment does),
         looked at once per file: most findings are in files without a single one."""
-        known = self._mentioned.get(path)
+        known = self._mentioned.get(source.path)
         if known is None:
-            known = self._mentioned[path] = "readycheck" in text.lower()
+            known = self._mentioned[source.path] = "readycheck" in source.text.lower()
         return known
 
     # --- the detectors' own triage (fingerprinted findings: secrets) ---------------------------
@@ -245,7 +249,7 @@ class Suppressions:
         if line_text is not None:
             candidates = [(ev.line, line_text, True)]
         elif ev.line and self.index is not None and (source := self.index.get(ev.path)) is not None:
-            if not self._mentions(source.path, source.text):
+            if not self._mentions(source):
                 return None
             candidates = [(ev.line, source.line(ev.line), True), (ev.line - 1, source.line(ev.line - 1), False)]
         else:
@@ -304,7 +308,7 @@ class Suppressions:
         result gets a fingerprint and, when it does not count, the reason; the result gets
         ``suppressed`` when every finding is suppressed. A config entry that has expired no longer
         suppresses, and the message says so."""
-        if result.status not in (Status.FAIL, Status.WARN):
+        if result.status not in JUDGED:
             return result
         spec = result.spec
         expired: dict[tuple[str, str], SuppressEntry] = {}

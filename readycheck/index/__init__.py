@@ -75,8 +75,7 @@ class RepoIndex:
     cache_results: bool = False
     _by_path: dict[str, SourceFile] = field(default_factory=dict, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
-    _globs: dict[tuple[str, ...], tuple[SourceFile, ...]] = field(default_factory=dict, repr=False)
-    _kinds: dict[tuple[str, ...], tuple[SourceFile, ...]] = field(default_factory=dict, repr=False)
+    _selections: dict[tuple[str, ...], tuple[SourceFile, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_path = {f.path: f for f in self.files}
@@ -139,19 +138,26 @@ class RepoIndex:
     def by_kind(self, *kinds: str) -> list[SourceFile]:
         """The files of these kinds, in path order; the answer is kept for the audit (checks ask
         for the code files eighty times over)."""
-        found = self._kinds.get(kinds)
-        if found is None:
-            found = self._kinds[kinds] = tuple(f for f in self.files if f.kind in kinds)
-        return list(found)
+        return self._kept(("kinds", *kinds), lambda: lambda f: f.kind in kinds)
 
     def glob(self, patterns: Iterable[str]) -> list[SourceFile]:
         """Files matching gitignore-style patterns (`**/*.md`, `docs/`, `RUNBOOK*`); the answer
         for a set of patterns is kept for the audit (checks ask for the same manifests)."""
         key = tuple(patterns)
-        found = self._globs.get(key)
-        if found is None:
+
+        def matches() -> Callable[[SourceFile], bool]:
             match = _path_matcher(key)
-            found = self._globs[key] = tuple(f for f in self.files if match(f.path))
+            return lambda f: match(f.path)
+
+        return self._kept(("glob", *key), matches)
+
+    def _kept(self, key: tuple[str, ...], selector: Callable[[], Callable[[SourceFile], bool]]) -> list[SourceFile]:
+        """The files a selection keeps, in path order, worked out once per audit (``selector``
+        makes the test on first use); each caller gets its own list."""
+        found = self._selections.get(key)
+        if found is None:
+            keep = selector()
+            found = self._selections[key] = tuple(f for f in self.files if keep(f))
         return list(found)
 
     @cached_property
